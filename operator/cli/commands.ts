@@ -1,0 +1,10 @@
+/**
+ * The table of subcommands. Each module under cli/ exports a factory returning a commander Command;
+ * add one line here per command.
+ */
+import type { Command } from "commander";
+
+/** Every `ecsnet` subcommand, in help order. */
+export function commands(): Command[] {
+  return [];
+}

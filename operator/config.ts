@@ -1,0 +1,49 @@
+/**
+ * The only reader of `process.env` in ecsnet. Everything else receives a frozen, typed {@link Config}.
+ *
+ * The AWS SDK keeps reading its own standard variables (AWS_REGION, AWS_PROFILE, the credential chain,
+ * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_ECS): ecsnet never re-implements them, so the
+ * same build runs against AWS, LocalStack or the project's sandbox. Only `ECSNET_*` variables are parsed here.
+ */
+
+/** Operator-wide settings. Command-line flags override these (the CLI merges them). */
+export interface Config {
+  /** pino level: trace | debug | info | warn | error | fatal | silent. Default `info` (ECSNET_LOG_LEVEL). */
+  readonly logLevel: string;
+  /** Pretty, human log lines instead of JSON. Default false (ECSNET_LOG_FORMAT=pretty). */
+  readonly logPretty: boolean;
+  /** Default AWS region when neither the spec nor the SDK's configuration names one (ECSNET_REGION). */
+  readonly defaultRegion: string | undefined;
+  /** Drift-sweep interval in ms for converged objects. Default 5 minutes (ECSNET_RESYNC_MS). */
+  readonly resyncMs: number;
+  /** Requeue interval in ms while something is pending (NAT/endpoint creating). Default 15 s (ECSNET_PENDING_REQUEUE_MS). */
+  readonly pendingRequeueMs: number;
+  /** Concurrent reconciles across all keys. Default 4 (ECSNET_CONCURRENCY). */
+  readonly concurrency: number;
+}
+
+/** Thrown when an ECSNET_* variable cannot be parsed; the message names the variable and the accepted form. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min)
+    throw new ConfigError(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** Parse the environment (default: `process.env`) into a frozen Config. Throws {@link ConfigError} on bad values. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return Object.freeze({
+    logLevel: env.ECSNET_LOG_LEVEL || "info",
+    logPretty: env.ECSNET_LOG_FORMAT === "pretty",
+    defaultRegion: env.ECSNET_REGION || undefined,
+    resyncMs: intVar(env, "ECSNET_RESYNC_MS", 300_000, 1_000),
+    pendingRequeueMs: intVar(env, "ECSNET_PENDING_REQUEUE_MS", 15_000, 100),
+    concurrency: intVar(env, "ECSNET_CONCURRENCY", 4, 1),
+  });
+}
