@@ -267,6 +267,8 @@ export interface ObservedEndpoint extends ObservedMeta {
   readonly privateDns: boolean;
   /** The policy document as AWS returns it (normalise before comparing). */
   readonly policy: string | null;
+  /** ISO-8601 `CreationTimestamp`, when known: of two owned duplicates, the newer one is deleted. */
+  readonly createdAt?: string;
 }
 
 export interface ObservedAddress extends ObservedMeta {
@@ -283,6 +285,8 @@ export interface ObservedNatGateway extends ObservedMeta {
   readonly allocationIds: readonly string[];
   readonly failureCode?: string;
   readonly failureMessage?: string;
+  /** ISO-8601 `CreateTime`, when known: of two owned duplicates, the newer one is deleted. */
+  readonly createdAt?: string;
 }
 
 /** What AWS has now in the VPC, for one owner. Batched: one Describe call per resource type per VPC. */
@@ -298,6 +302,30 @@ export interface ObservedNetwork {
   readonly addresses: readonly ObservedAddress[];
   /** Every NAT gateway in the VPC not in state `deleted`. */
   readonly natGateways: readonly ObservedNatGateway[];
+  /**
+   * NAT gateways in state `deleted` that AWS still reports (it keeps them visible for about an hour).
+   * Optional: when given, a blackholed 0.0.0.0/0 route can be traced to a NAT we owned (and replaced without
+   * `replaceExistingDefaultRoute`), and ClientTokens of re-created NATs stay salted by the failed one's id.
+   */
+  readonly deletedNatGateways?: readonly ObservedNatGateway[];
   /** Every route table of the VPC, read in this observation. */
   readonly routeTables: readonly RouteTableInfo[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contributions: what EcrAccess objects referencing a network add to it.
+// ---------------------------------------------------------------------------------------------
+
+/** What one EcrAccess object adds to the PrivateEcsNetwork it references. */
+export interface Contribution {
+  /** `namespace/name` of the EcrAccess. */
+  readonly source: string;
+  /** Short endpoint names it needs (e.g. `logs`, `secretsmanager`; `s3` means the S3 gateway). */
+  readonly endpoints: readonly string[];
+  /**
+   * Short name (`ecr.api` | `ecr.dkr` | `s3` | ...) → IAM statements to allow. When any contribution gives
+   * statements for an endpoint, that endpoint's policy becomes `{Version: "2012-10-17", Statement: [...union...]}`
+   * (plus the statements of spec.endpoints.policies / s3Gateway.policy for it).
+   */
+  readonly policyStatements: Readonly<Record<string, readonly Readonly<Record<string, unknown>>[]>>;
 }
