@@ -3,8 +3,9 @@
  * add one line here per command.
  */
 import type { Command } from "commander";
+import { crdsCommand } from "./crds.js";
 
 /** Every `ecsnet` subcommand, in help order. */
 export function commands(): Command[] {
-  return [];
+  return [crdsCommand()];
 }

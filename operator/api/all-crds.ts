@@ -1,0 +1,29 @@
+/**
+ * Every CRD ecsnet serves, generated from operator/api/ (the one source of the schemas).
+ * `ecsnet crds` prints them; crds/*.yaml are their committed copies (`npm run gen:crds`).
+ */
+import { ECSNET_CATEGORIES, toCrd, type CustomResourceDefinition } from "./crd.js";
+import { Kinds } from "./group.js";
+import {
+  PrivateEcsNetworkSpecSchema,
+  PrivateEcsNetworkStatusSchema,
+  privateEcsNetworkPrinterColumns,
+} from "./private-ecs-network.js";
+
+/** The PrivateEcsNetwork CRD. */
+export function privateEcsNetworkCrd(): CustomResourceDefinition {
+  return toCrd(Kinds.PrivateEcsNetwork, {
+    specSchema: PrivateEcsNetworkSpecSchema,
+    statusSchema: PrivateEcsNetworkStatusSchema,
+    printerColumns: privateEcsNetworkPrinterColumns,
+    categories: ECSNET_CATEGORIES,
+    description:
+      "PrivateEcsNetwork declares the private ECS networking of one VPC: VPC endpoints, the S3 gateway endpoint " +
+      "and its routes, the endpoints' security group, and optional NAT gateway egress. ecsnet keeps AWS that way.",
+  });
+}
+
+/** Every CRD, in a stable order (by metadata.name). */
+export function allCrds(): CustomResourceDefinition[] {
+  return [privateEcsNetworkCrd()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+}

@@ -1,0 +1,229 @@
+/**
+ * Runtime validation of ecsnet specs, equal to what the API server enforces with the generated CRD:
+ * 1. defaults are applied exactly like the API server does (a missing property with a `default` gets it,
+ *    then its own children are defaulted);
+ * 2. the structural schema (the CRD's openAPIV3Schema for `spec`) is checked with ajv, plus `kubectl
+ *    --validate=strict`'s refusal of unknown fields;
+ * 3. the same CEL `x-kubernetes-validations` rules are evaluated with @marcbachmann/cel-js (transition
+ *    rules, those naming `oldSelf`, only when the previous spec is given).
+ * This matters for `ecsnet plan -f` / `apply -f`, where no API server stands in front of the file.
+ *
+ * Schemas are compiled once per kind and cached. Nothing here does I/O.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { parse } from "@marcbachmann/cel-js";
+import type { TSchema } from "@sinclair/typebox";
+import { structuralSchema, type JsonSchema } from "./crd.js";
+import type { CelRule } from "./schema-helpers.js";
+import { PrivateEcsNetworkSpecSchema, type PrivateEcsNetworkSpec } from "./private-ecs-network.js";
+
+/** One problem with a spec: where (`spec.egress.natGateway`) and what, as a human sentence. */
+export interface SpecError {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The outcome of validation: the defaulted spec, or every problem found. */
+export type SpecResult<T> =
+  { readonly ok: true; readonly spec: T } | { readonly ok: false; readonly errors: SpecError[] };
+
+/** Options of a validation. */
+export interface ValidateOptions {
+  /** The previous spec (an update): enables transition rules such as "vpcId is immutable". */
+  readonly old?: unknown;
+}
+
+/** A compiled validator for one kind's spec. */
+export type SpecValidator<T> = (spec: unknown, opts?: ValidateOptions) => SpecResult<T>;
+
+type CelProgram = ReturnType<typeof parse>;
+const celCache = new Map<string, CelProgram>();
+const program = (rule: string): CelProgram => {
+  let p = celCache.get(rule);
+  if (!p) {
+    p = parse(rule);
+    celCache.set(rule, p);
+  }
+  return p;
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A deep copy of JSON data made of this realm's plain objects and arrays (the CEL evaluator needs plain ones). */
+const cloneJson = (v: unknown): unknown => {
+  if (Array.isArray(v)) return v.map(cloneJson);
+  if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneJson(x)]));
+  return v;
+};
+
+/** Applies `default`s the way the API server does. Mutates `value` (callers pass a clone). */
+function applyDefaults(schema: JsonSchema, value: unknown): unknown {
+  if (Array.isArray(value) && schema["items"]) {
+    return value.map((v) => applyDefaults(schema["items"] as JsonSchema, v));
+  }
+  if (!isObject(value)) return value;
+  const props = schema["properties"] as Record<string, JsonSchema> | undefined;
+  if (props) {
+    for (const [name, sub] of Object.entries(props)) {
+      if (value[name] === undefined && sub["default"] !== undefined) value[name] = cloneJson(sub["default"]);
+      if (value[name] !== undefined) value[name] = applyDefaults(sub, value[name]);
+    }
+  } else if (isObject(schema["additionalProperties"])) {
+    for (const k of Object.keys(value)) value[k] = applyDefaults(schema["additionalProperties"], value[k]);
+  }
+  return value;
+}
+
+/** The ajv variant of a structural schema: unknown fields refused, list-type set means unique items. */
+function strictVariant(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...schema };
+  if (out["properties"]) {
+    const props: Record<string, JsonSchema> = {};
+    for (const [k, v] of Object.entries(out["properties"] as Record<string, JsonSchema>)) props[k] = strictVariant(v);
+    out["properties"] = props;
+    if (out["additionalProperties"] === undefined) out["additionalProperties"] = false;
+  }
+  if (isObject(out["additionalProperties"])) out["additionalProperties"] = strictVariant(out["additionalProperties"]);
+  if (out["items"]) out["items"] = strictVariant(out["items"] as JsonSchema);
+  if (out["x-kubernetes-list-type"] === "set") out["uniqueItems"] = true;
+  return out;
+}
+
+/** `spec` + JSON pointer → `spec.egress.natGateway`, `spec.privateSubnets.ids[0]`. */
+function pathOf(base: string, pointer: string): string {
+  let p = base;
+  for (const raw of pointer.split("/").slice(1)) {
+    const seg = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    p += /^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`;
+  }
+  return p;
+}
+
+const AWS_ID = /^\^([a-z]+)-\[0-9a-f\]/;
+
+/** One ajv error as a sentence a person understands. */
+function explain(e: ErrorObject, base: string): SpecError {
+  const path = pathOf(base, e.instancePath);
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "required":
+      return { path: `${path}.${String(p["missingProperty"])}`, message: "is required" };
+    case "additionalProperties":
+      return {
+        path: `${path}.${String(p["additionalProperty"])}`,
+        message: "is not a known field (check its spelling)",
+      };
+    case "enum":
+      return {
+        path,
+        message: `must be one of ${(p["allowedValues"] as unknown[]).map(String).join(", ")}, not ${JSON.stringify(e.data)}`,
+      };
+    case "pattern": {
+      const pattern = String(p["pattern"]);
+      const id = AWS_ID.exec(pattern);
+      if (id)
+        return {
+          path,
+          message: `must be a ${id[1]} id like ${id[1]}-0123456789abcdef0, not ${JSON.stringify(e.data)}`,
+        };
+      if (pattern.includes("/(3[0-2]"))
+        return { path, message: `must be an IPv4 CIDR block like 10.0.0.0/16, not ${JSON.stringify(e.data)}` };
+      return { path, message: `${JSON.stringify(e.data)} does not match ${pattern}` };
+    }
+    case "uniqueItems":
+      return { path, message: "lists the same value twice" };
+    case "minItems":
+      return { path, message: `must list at least ${String(p["limit"])} item(s)` };
+    case "maxItems":
+      return { path, message: `must list at most ${String(p["limit"])} item(s)` };
+    case "type":
+      return { path, message: `must be ${String(p["type"])}` };
+    default:
+      return { path, message: e.message ?? `is invalid (${e.keyword})` };
+  }
+}
+
+/** Evaluates every CEL rule of `schema` on `value` (depth first), appending failures to `errors`. */
+function checkCel(schema: JsonSchema, value: unknown, old: unknown, path: string, errors: SpecError[]): void {
+  if (value === undefined) return;
+  const rules = (schema["x-kubernetes-validations"] as CelRule[] | undefined) ?? [];
+  for (const r of rules) {
+    const transition = /\boldSelf\b/.test(r.rule);
+    if (transition && old === undefined) continue;
+    const where = r.fieldPath ? `${path}${r.fieldPath}` : path;
+    try {
+      const ok = program(r.rule)(transition ? { self: value, oldSelf: old } : { self: value });
+      if (ok !== true) errors.push({ path: where, message: r.message });
+    } catch (err) {
+      errors.push({ path: where, message: `${r.message} (rule could not be evaluated: ${(err as Error).message})` });
+    }
+  }
+  const props = schema["properties"] as Record<string, JsonSchema> | undefined;
+  if (props && isObject(value)) {
+    const o = isObject(old) ? old : undefined;
+    for (const [name, sub] of Object.entries(props)) checkCel(sub, value[name], o?.[name], `${path}.${name}`, errors);
+  }
+  if (schema["items"] && Array.isArray(value)) {
+    // Transition rules inside lists need list-map correlation; ecsnet has none, so items get no oldSelf.
+    value.forEach((v, i) => checkCel(schema["items"] as JsonSchema, v, undefined, `${path}[${i}]`, errors));
+  }
+}
+
+/**
+ * Compiles a validator for a spec schema (any kind: EcrAccess uses it too). The returned function never
+ * throws; it returns a defaulted deep copy of the input, or the errors sorted by path. `basePath` prefixes
+ * every error path (default `spec`).
+ */
+export function compileSpecValidator<T>(specSchema: TSchema, basePath = "spec"): SpecValidator<T> {
+  const structural = structuralSchema(specSchema, basePath);
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  const check: ValidateFunction = ajv.compile(strictVariant(structural));
+  return (input, opts = {}) => {
+    if (!isObject(input)) return { ok: false, errors: [{ path: basePath, message: "must be an object" }] };
+    const spec = applyDefaults(structural, cloneJson(input));
+    const errors: SpecError[] = [];
+    if (!check(spec)) errors.push(...(check.errors ?? []).map((e) => explain(e, basePath)));
+    else {
+      // The stored old object was defaulted when it was written, so default it here too.
+      const old = opts.old === undefined ? undefined : applyDefaults(structural, cloneJson(opts.old));
+      checkCel(structural, spec, old, basePath, errors);
+    }
+    if (errors.length > 0) {
+      const seen = new Set<string>();
+      const unique = errors.filter((e) => !seen.has(`${e.path}\0${e.message}`) && seen.add(`${e.path}\0${e.message}`));
+      return { ok: false, errors: unique.sort((a, b) => a.path.localeCompare(b.path)) };
+    }
+    return { ok: true, spec: spec as T };
+  };
+}
+
+/** Spec type per kind validated by {@link validateSpec}. */
+export interface SpecOf {
+  PrivateEcsNetwork: PrivateEcsNetworkSpec;
+}
+
+const validators: { [K in keyof SpecOf]?: SpecValidator<SpecOf[K]> } = {};
+
+/**
+ * Validates a spec of `kind` as the API server would (schema, defaults, CEL rules) and returns it with
+ * defaults applied, or every error with its path (`spec.egress.natGateway`) and a human message.
+ */
+export function validateSpec<K extends keyof SpecOf>(
+  kind: K,
+  spec: unknown,
+  opts?: ValidateOptions,
+): SpecResult<SpecOf[K]> {
+  let v = validators[kind] as SpecValidator<SpecOf[K]> | undefined;
+  if (!v) {
+    v = compileSpecValidator<SpecOf[K]>(PrivateEcsNetworkSpecSchema);
+    (validators as Record<string, unknown>)[kind] = v;
+  }
+  return v(spec, opts);
+}
+
+/** One line per error, `path: message`, for CLI output and condition messages. */
+export function formatSpecErrors(errors: readonly SpecError[], max = errors.length): string {
+  const shown = errors.slice(0, max).map((e) => `${e.path}: ${e.message}`);
+  if (errors.length > max) shown.push(`(and ${errors.length - max} more)`);
+  return shown.join("; ");
+}
