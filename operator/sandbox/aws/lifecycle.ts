@@ -1,0 +1,73 @@
+/**
+ * Time-driven states, computed on every read from the record's timestamps and the configured delays:
+ * NAT gateways pending → available, deleting → deleted; endpoints pending → available, deleting → deleted;
+ * deleted ones stay visible for `deletedVisibleMs`, then `sweep` drops them. `settle` moves every timestamp
+ * back so each pending transition is complete now.
+ */
+import type { Ctx, EndpointRec, NatRec } from "./state.js";
+import { forget } from "./state.js";
+
+/** NAT gateway states as EC2 names them. */
+export type NatState = "pending" | "available" | "deleting" | "deleted" | "failed";
+/** VPC endpoint states as EC2 names them (the subset the sandbox produces). */
+export type EndpointState = "pending" | "available" | "deleting" | "deleted";
+
+/** The NAT gateway's state now. */
+export function natState(ctx: Ctx, n: NatRec): NatState {
+  const now = ctx.now();
+  if (n.failure) return n.deleteAt !== undefined ? "deleted" : "failed";
+  if (n.deleteAt !== undefined) return now - n.deleteAt >= ctx.delays.natGatewayDeletedMs ? "deleted" : "deleting";
+  return now - n.createdAt >= ctx.delays.natGatewayAvailableMs ? "available" : "pending";
+}
+
+/** The endpoint's state now. */
+export function endpointState(ctx: Ctx, e: EndpointRec): EndpointState {
+  const now = ctx.now();
+  if (e.deleteAt !== undefined) return now - e.deleteAt >= ctx.delays.endpointDeletedMs ? "deleted" : "deleting";
+  return now - e.createdAt >= ctx.delays.endpointAvailableMs ? "available" : "pending";
+}
+
+/** Whether the NAT gateway still holds its EIP and routes through it work (not deleting/deleted/failed). */
+export function isNatLive(ctx: Ctx, n: NatRec | undefined): boolean {
+  if (!n) return false;
+  const s = natState(ctx, n);
+  return s === "pending" || s === "available";
+}
+
+/** Whether the endpoint still exists for dependency purposes (anything but deleted). */
+export function isEndpointLive(ctx: Ctx, e: EndpointRec): boolean {
+  return endpointState(ctx, e) !== "deleted";
+}
+
+/** Drops deleted NAT gateways and endpoints whose visibility window has passed. */
+export function sweep(ctx: Ctx): void {
+  const now = ctx.now();
+  const w = ctx.world;
+  for (const n of w.nats.values()) {
+    if (n.deleteAt !== undefined && now - n.deleteAt >= ctx.delays.natGatewayDeletedMs + ctx.delays.deletedVisibleMs) {
+      w.nats.delete(n.id);
+      forget(w, n.id);
+    }
+  }
+  for (const e of w.endpoints.values()) {
+    if (e.deleteAt !== undefined && now - e.deleteAt >= ctx.delays.endpointDeletedMs + ctx.delays.deletedVisibleMs) {
+      w.endpoints.delete(e.id);
+      forget(w, e.id);
+    }
+  }
+}
+
+/** Completes every pending transition now (deleted ones then stay visible for the full window). */
+export function settle(ctx: Ctx): void {
+  const now = ctx.now();
+  const d = ctx.delays;
+  for (const n of ctx.world.nats.values()) {
+    n.createdAt = Math.min(n.createdAt, now - d.natGatewayAvailableMs);
+    if (n.deleteAt !== undefined) n.deleteAt = Math.min(n.deleteAt, now - d.natGatewayDeletedMs);
+  }
+  for (const e of ctx.world.endpoints.values()) {
+    e.createdAt = Math.min(e.createdAt, now - d.endpointAvailableMs);
+    if (e.deleteAt !== undefined) e.deleteAt = Math.min(e.deleteAt, now - d.endpointDeletedMs);
+  }
+  for (const id of ctx.world.createdAt.keys()) ctx.world.createdAt.set(id, Number.NEGATIVE_INFINITY);
+}

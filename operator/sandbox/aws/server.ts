@@ -1,0 +1,213 @@
+/**
+ * The AWS sandbox: one HTTP server on 127.0.0.1 that speaks EC2 Query (XML) and ECS JSON 1.1 to the
+ * unmodified AWS SDK, plus the `/_sandbox/` admin API. Requests whose `x-amz-target` starts with
+ * `AmazonEC2ContainerServiceV20141113.` go to ECS; everything else is EC2.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { SandboxAdmin } from "./admin.js";
+import { createAdmin, handleAdminRequest } from "./admin.js";
+import { ec2Error, handleEc2 } from "./ec2-api.js";
+import { ECS_TARGET_PREFIX, handleEcsRequest } from "./ecs/http.js";
+import type { EcsSandbox } from "./ecs/service.js";
+import { createEcsSandbox } from "./ecs/service.js";
+import type { Faults } from "./faults.js";
+import { bucketFor, latencyFor, noFaults, takeFailNext, TokenBuckets } from "./faults.js";
+import { flatParams } from "./query.js";
+import type { SeedResult } from "./seeds.js";
+import type { Ctx, TransitionDelays, World } from "./state.js";
+import { emptyWorld } from "./state.js";
+
+export type { SandboxAdmin } from "./admin.js";
+export type { Faults, InjectedFailure } from "./faults.js";
+export type { SeedResult } from "./seeds.js";
+export type { TransitionDelays } from "./state.js";
+
+/** How to start the sandbox; every field is optional. */
+export interface AwsSandboxOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  port?: number;
+  /** The only address it ever binds. */
+  host?: "127.0.0.1";
+  /** Default us-east-1. */
+  region?: string;
+  /** Default "123456789012". */
+  accountId?: string;
+  /** A world to build at start (default empty). */
+  seed?: "two-az-vpc" | "empty";
+  /** "realistic": NAT ~90 s, endpoints ~75 s, small per-call latency; "none" (default): sub-second. */
+  latency?: "none" | "realistic";
+  /** Multiplies state-transition delays; default 1. */
+  timeScale?: number;
+  /** Overrides single delays (applied after latency and timeScale). */
+  delays?: Partial<TransitionDelays>;
+  /** Clock in epoch ms, for tests; default Date.now. */
+  now?: () => number;
+}
+
+/** A running sandbox. */
+export interface AwsSandbox {
+  /** `http://127.0.0.1:PORT`, for the SDK's `endpoint` or AWS_ENDPOINT_URL. */
+  endpoint: string;
+  region: string;
+  admin: SandboxAdmin;
+  /** The ECS half, for direct inspection. */
+  ecs: EcsSandbox;
+  /** The ids the start-up seed created, when `seed: "two-az-vpc"` was given. */
+  seeded?: SeedResult;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+/** The transition delays for a latency profile and time scale. */
+export function delaysFor(
+  latency: "none" | "realistic",
+  timeScale = 1,
+  over: Partial<TransitionDelays> = {},
+): TransitionDelays {
+  const base: TransitionDelays =
+    latency === "realistic"
+      ? {
+          natGatewayAvailableMs: 90_000,
+          natGatewayDeletedMs: 60_000,
+          endpointAvailableMs: 75_000,
+          endpointDeletedMs: 60_000,
+          deletedVisibleMs: 3_600_000,
+        }
+      : {
+          natGatewayAvailableMs: 300,
+          natGatewayDeletedMs: 200,
+          endpointAvailableMs: 200,
+          endpointDeletedMs: 200,
+          deletedVisibleMs: 60_000,
+        };
+  const scaled = Object.fromEntries(
+    Object.entries(base).map(([k, v]) => [k, v * timeScale]),
+  ) as unknown as TransitionDelays;
+  return { ...scaled, ...over };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the sandbox on 127.0.0.1 and resolves once it listens. */
+export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<AwsSandbox> {
+  const region = opts.region ?? "us-east-1";
+  const accountId = opts.accountId ?? "123456789012";
+  const now = opts.now ?? Date.now;
+  const latency = opts.latency ?? "none";
+  const faults: Faults = noFaults();
+  const calls = new Map<string, number>();
+  let buckets = new TokenBuckets(now);
+  let world: World = emptyWorld();
+  const ctx: Ctx = {
+    get world() {
+      return world;
+    },
+    region,
+    accountId,
+    now,
+    delays: delaysFor(latency, opts.timeScale ?? 1, opts.delays),
+    eventualConsistencyMs: () => faults.eventualConsistencyMs,
+  };
+  const ecs = createEcsSandbox({ region, accountId, now });
+  const admin = createAdmin({
+    ctx,
+    setWorld: (w) => (world = w),
+    faults,
+    calls,
+    clearBuckets: () => (buckets = new TokenBuckets(now)),
+    ecs,
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const requestId = randomUUID();
+    if (url.pathname.startsWith("/_sandbox/")) {
+      const out = handleAdminRequest(admin, req.method ?? "GET", url.pathname, body);
+      res.writeHead(out?.status ?? 404, { "content-type": "application/json" });
+      res.end(JSON.stringify(out?.json ?? { error: `no admin route ${req.method} ${url.pathname}` }));
+      return;
+    }
+    const target = req.headers["x-amz-target"];
+    const isEcs = typeof target === "string" && target.startsWith(ECS_TARGET_PREFIX);
+    const params = isEcs ? undefined : flatParams(body);
+    const operation = isEcs ? target.slice(ECS_TARGET_PREFIX.length) : (params!.get("Action") ?? "");
+    calls.set(operation, (calls.get(operation) ?? 0) + 1);
+    if (faults.resetRate > 0 && Math.random() < faults.resetRate) return void req.socket.destroy();
+    const delay = latencyFor(faults, operation) + (latency === "realistic" ? 20 + Math.random() * 40 : 0);
+    if (delay > 0) await sleep(delay);
+    const fault = injectedFault(operation, params);
+    if (isEcs && !fault) {
+      const out = handleEcsRequest(ecs, target, body, requestId);
+      res.writeHead(out.status, out.headers);
+      return void res.end(out.body);
+    }
+    const out = fault
+      ? isEcs
+        ? { status: fault.status, body: JSON.stringify({ __type: fault.code, message: fault.message }) }
+        : ec2Error(fault.code, fault.message, fault.status, requestId)
+      : handleEc2(ctx, operation, params!, requestId);
+    const headers: Record<string, string> = isEcs
+      ? {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amzn-requestid": requestId,
+          ...(fault ? { "x-amzn-errortype": fault.code } : {}),
+        }
+      : { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId };
+    res.writeHead(out.status, headers);
+    res.end(out.body);
+  }
+
+  function injectedFault(
+    operation: string,
+    params: Map<string, string> | undefined,
+  ): { code: string; message: string; status: number } | undefined {
+    const once = takeFailNext(faults, operation);
+    if (once) return { code: once.code, message: once.message ?? `injected ${once.code}`, status: once.status ?? 400 };
+    if (faults.errorRate > 0 && Math.random() < faults.errorRate) {
+      return Math.random() < 0.5
+        ? { code: "InternalError", message: "An internal error has occurred", status: 500 }
+        : { code: "Unavailable", message: "The service is unavailable. Please try again shortly.", status: 503 };
+    }
+    if (faults.throttling && params) {
+      const filtered = [...params.keys()].some((k) => k.startsWith("Filter") || k === "MaxResults");
+      const b = bucketFor(operation, filtered);
+      if (!buckets.take(b.key, b.spec))
+        return { code: "RequestLimitExceeded", message: "Request limit exceeded.", status: 503 };
+    }
+    return undefined;
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      serve(req, res, Buffer.concat(chunks).toString("utf8")).catch((err: unknown) => {
+        if (res.headersSent) return void res.end();
+        const msg = err instanceof Error ? err.message : String(err);
+        res.writeHead(500, { "content-type": "text/xml" });
+        res.end(ec2Error("InternalError", `sandbox failure: ${msg}`, 500, randomUUID()).body);
+      });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const seeded = opts.seed === "two-az-vpc" ? admin.seed("two-az-vpc") : undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    region,
+    admin,
+    ecs,
+    seeded,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
