@@ -1,0 +1,122 @@
+/**
+ * Discovery documents (/version, /api, /apis, /api/v1, /apis/<group>/<version>) in the non-aggregated
+ * form. Clients asking for aggregated discovery (apidiscovery.k8s.io/v2) get this form with
+ * `Content-Type: application/json`, which client-go (kubectl) recognises and falls back from.
+ */
+import { type ResourceType } from "./resources.js";
+
+/** GET /version. */
+export function versionInfo(): object {
+  return {
+    major: "1",
+    minor: "32",
+    gitVersion: "v1.32.0-ecsnet-sandbox",
+    gitCommit: "0000000000000000000000000000000000000000",
+    gitTreeState: "clean",
+    buildDate: "2026-01-01T00:00:00Z",
+    goVersion: "go1.23",
+    compiler: "gc",
+    platform: "linux/amd64",
+  };
+}
+
+/** GET /api (APIVersions). */
+export function coreVersions(serverAddress: string): object {
+  return {
+    kind: "APIVersions",
+    versions: ["v1"],
+    serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress }],
+  };
+}
+
+/** Groups and their versions, in first-seen order; the preferred version is the first served one. */
+function groupsOf(types: readonly ResourceType[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const t of types) {
+    if (!t.group) continue;
+    const versions = groups.get(t.group) ?? [];
+    if (!versions.includes(t.version)) versions.push(t.version);
+    groups.set(t.group, versions);
+  }
+  return groups;
+}
+
+function groupDoc(name: string, versions: readonly string[]): object {
+  const vs = versions.map((version) => ({ groupVersion: `${name}/${version}`, version }));
+  return { name, versions: vs, preferredVersion: vs[0] };
+}
+
+/** GET /apis (APIGroupList). */
+export function groupList(types: readonly ResourceType[]): object {
+  const groups = [...groupsOf(types)].map(([name, versions]) => groupDoc(name, versions));
+  return { kind: "APIGroupList", apiVersion: "v1", groups };
+}
+
+/** GET /apis/<group> (APIGroup), or undefined when the group is not served. */
+export function group(types: readonly ResourceType[], name: string): object | undefined {
+  const versions = groupsOf(types).get(name);
+  return versions ? { kind: "APIGroup", apiVersion: "v1", ...groupDoc(name, versions) } : undefined;
+}
+
+const CUSTOM_VERBS = ["delete", "get", "list", "patch", "create", "update", "watch"];
+const BUILTIN_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"];
+
+/** GET /api/v1 or /apis/<group>/<version> (APIResourceList), or undefined when not served. */
+export function resourceList(types: readonly ResourceType[], group: string, version: string): object | undefined {
+  const served = types.filter((t) => t.group === group && t.version === version);
+  if (served.length === 0) return undefined;
+  const resources: object[] = [];
+  for (const t of served) {
+    resources.push({
+      name: t.plural,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: t.custom ? CUSTOM_VERBS : BUILTIN_VERBS,
+      ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
+      ...(t.categories.length ? { categories: t.categories } : {}),
+    });
+    if (t.hasStatus) {
+      resources.push({
+        name: `${t.plural}/status`,
+        singularName: "",
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: ["get", "patch", "update"],
+      });
+    }
+  }
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
+}
+
+/** Encode a length-delimited protobuf field (wire type 2). */
+function pbField(field: number, payload: Buffer): Buffer {
+  const len: number[] = [];
+  let n = payload.length;
+  do {
+    len.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+    n >>>= 7;
+  } while (n > 0);
+  return Buffer.concat([Buffer.from([(field << 3) | 2, ...len]), payload]);
+}
+
+/**
+ * GET /openapi/v2: an OpenAPI v2 document with no definitions (swagger "2.0", info, empty paths), as
+ * protobuf (openapi_v2.Document, what kubectl asks for) or JSON. kubectl's client-side validation
+ * skips kinds it finds no schema for, so `kubectl apply` works without `--validate=false`; the
+ * sandbox validates custom resources itself on write.
+ */
+export function openApiV2(protobuf: boolean): { body: Buffer; contentType: string } {
+  if (!protobuf) {
+    const doc = { swagger: "2.0", info: { title: "ecsnet sandbox", version: "v1.32.0" }, paths: {} };
+    return { body: Buffer.from(JSON.stringify(doc)), contentType: "application/json" };
+  }
+  const info = Buffer.concat([pbField(1, Buffer.from("ecsnet sandbox")), pbField(2, Buffer.from("v1.32.0"))]);
+  const body = Buffer.concat([pbField(1, Buffer.from("2.0")), pbField(2, info), pbField(8, Buffer.alloc(0))]);
+  return { body, contentType: "application/com.github.proto-openapi.spec.v2.v1.0+protobuf" };
+}

@@ -1,0 +1,244 @@
+/**
+ * HTTP → verbs. Parses `/api/v1/...` and `/apis/<group>/<version>/...` paths (namespaced, cluster and
+ * all-namespaces forms, the legacy `/watch/` prefix, `/status`), answers discovery, counts requests,
+ * applies injected failures, and turns every thrown error into a metav1.Status. Never throws.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parse as parseYaml } from "yaml";
+import type { Crud, Target } from "./crud.js";
+import { coreVersions, group as groupDoc, groupList, openApiV2, resourceList, versionInfo } from "./discovery.js";
+import { applyPatch } from "./patch.js";
+import type { Registry } from "./registry.js";
+import { apiVersionOf } from "./resources.js";
+import { ApiError, badRequest, failureStatus, methodNotAllowed, reasonForCode } from "./status.js";
+import type { Store } from "./store.js";
+import { toTable, wantsTable } from "./table.js";
+import type { WatchHub } from "./watch.js";
+
+/** An injected failure (see KubeSandboxAdmin.failNext). */
+export interface Injection {
+  verb: string;
+  resource: string;
+  subresource?: string;
+  status: number;
+  count: number;
+}
+
+/** What the router needs from the server. */
+export interface RouterDeps {
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly crud: Crud;
+  readonly watches: WatchHub;
+  readonly injections: Injection[];
+  readonly counts: Map<string, number>;
+  readonly log?: (line: string) => void;
+}
+
+const MAX_BODY = 3 * 1024 * 1024;
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(code, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_BODY) throw new ApiError(413, "RequestEntityTooLarge", "request body too large");
+    chunks.push(c);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text.trim()) return undefined;
+  const yaml = /yaml/i.test(req.headers["content-type"] ?? "");
+  try {
+    return yaml ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`cannot decode the request body: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+interface Parsed {
+  readonly group: string;
+  readonly version: string;
+  readonly namespace?: string;
+  readonly plural: string;
+  readonly name?: string;
+  readonly sub?: string;
+  readonly legacyWatch: boolean;
+}
+
+/** Split a resource path; undefined when it is not one. */
+function parsePath(path: string): Parsed | undefined {
+  const segs = path.split("/").filter(Boolean).map(decodeURIComponent);
+  let group = "";
+  let rest: string[];
+  if (segs[0] === "api" && segs.length >= 3) rest = segs.slice(2);
+  else if (segs[0] === "apis" && segs.length >= 4) {
+    group = segs[1] ?? "";
+    rest = segs.slice(3);
+  } else return undefined;
+  const version = (segs[0] === "api" ? segs[1] : segs[2]) ?? "";
+  const legacyWatch = rest[0] === "watch";
+  if (legacyWatch) rest = rest.slice(1);
+  const nsSub =
+    group === "" && rest[0] === "namespaces" && rest.length === 3 && (rest[2] === "status" || rest[2] === "finalize");
+  if (rest[0] === "namespaces" && rest.length >= 3 && !nsSub) {
+    const [, namespace, plural, name, sub] = rest;
+    return { group, version, namespace, plural: plural ?? "", name, sub, legacyWatch };
+  }
+  const [plural, name, sub] = rest;
+  return { group, version, plural: plural ?? "", name, sub, legacyWatch };
+}
+
+function verbOf(method: string, p: Parsed, watch: boolean): string {
+  if (method === "GET") return watch ? "watch" : p.name ? "get" : "list";
+  return (
+    ({ POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" } as Record<string, string>)[method] ??
+    method.toLowerCase()
+  );
+}
+
+/** Handle one request; every failure becomes a Status response, never an exception. */
+export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    await dispatch(deps, req, res);
+  } catch (e) {
+    const err =
+      e instanceof ApiError
+        ? e
+        : new ApiError(500, "InternalError", `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    deps.log?.(`${req.method} ${req.url} → ${err.code} ${err.message}`);
+    send(res, err.code, err.status);
+  }
+}
+
+async function dispatch(deps: RouterDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const q = url.searchParams;
+  const method = (req.method ?? "GET").toUpperCase();
+  const path = url.pathname.replace(/\/+$/, "") || "/";
+  const types = deps.registry.all();
+  deps.log?.(`${method} ${url.pathname}${url.search}`);
+  if (path === "/version") return send(res, 200, versionInfo());
+  if (path === "/healthz" || path === "/readyz" || path === "/livez") {
+    res.writeHead(200, { "Content-Type": "text/plain" });
+    return void res.end("ok");
+  }
+  if (path === "/openapi/v2" && method === "GET") {
+    const { body, contentType } = openApiV2(/protobuf/.test(req.headers.accept ?? ""));
+    res.writeHead(200, { "Content-Type": contentType, "Content-Length": body.length });
+    return void res.end(body);
+  }
+  if (path === "/api") return send(res, 200, coreVersions(req.headers.host ?? "127.0.0.1"));
+  if (path === "/apis") return send(res, 200, groupList(types));
+  const disc = /^\/api\/([^/]+)$/.exec(path) ?? /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+  if (disc) {
+    const doc = path.startsWith("/api/")
+      ? resourceList(types, "", disc[1] ?? "")
+      : resourceList(types, disc[1] ?? "", disc[2] ?? "");
+    if (doc) return send(res, 200, doc);
+  }
+  const grp = /^\/apis\/([^/]+)$/.exec(path);
+  if (grp) {
+    const doc = groupDoc(types, grp[1] ?? "");
+    if (doc) return send(res, 200, doc);
+  }
+  const p = parsePath(path);
+  const type = p && deps.registry.resolve(p.group, p.version, p.plural);
+  if (!p || !type || (p.namespace !== undefined && !type.namespaced)) {
+    return send(res, 404, failureStatus(404, "NotFound", "the server could not find the requested resource"));
+  }
+  const watch = p.legacyWatch || q.get("watch") === "true" || q.get("watch") === "1";
+  const sub = p.sub;
+  const verb = verbOf(method, p, watch);
+  const countKey = `${watch ? "WATCH" : method === "GET" && !p.name ? "LIST" : method} ${type.plural}${sub ? `/${sub}` : ""}`;
+  deps.counts.set(countKey, (deps.counts.get(countKey) ?? 0) + 1);
+  const inj = deps.injections.find(
+    (i) =>
+      i.verb === verb &&
+      i.resource === type.plural &&
+      (i.subresource ?? undefined) === (sub ?? undefined) &&
+      i.count > 0,
+  );
+  if (inj) {
+    inj.count--;
+    throw new ApiError(
+      inj.status,
+      reasonForCode(inj.status),
+      `injected failure for ${verb} ${type.plural}${sub ? `/${sub}` : ""}`,
+    );
+  }
+  if (sub !== undefined && !(sub === "status" && type.hasStatus)) {
+    return send(res, 404, failureStatus(404, "NotFound", "the server could not find the requested resource"));
+  }
+  if (q.get("dryRun")) throw badRequest("dryRun is not supported by the ecsnet sandbox");
+  const namespaced = type.namespaced;
+  if (namespaced && p.name && p.namespace === undefined)
+    throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+  const t: Target = {
+    type,
+    ...(namespaced && p.namespace !== undefined ? { namespace: p.namespace } : {}),
+    ...(p.name ? { name: p.name } : {}),
+  };
+  const table = wantsTable(req.headers.accept);
+  const status = sub === "status";
+
+  if (method === "GET" && watch) {
+    return deps.watches.serve(
+      p.name ? { ...t, name: undefined } : t,
+      {
+        resourceVersion: q.get("resourceVersion") ?? "",
+        labelSelector: q.get("labelSelector") ?? undefined,
+        fieldSelector: p.name ? `metadata.name=${p.name}` : (q.get("fieldSelector") ?? undefined),
+        allowWatchBookmarks: q.get("allowWatchBookmarks") === "true" || q.get("allowWatchBookmarks") === "1",
+        timeoutSeconds: Number(q.get("timeoutSeconds") ?? 0) || undefined,
+        table,
+      },
+      res,
+    );
+  }
+  if (method === "GET" && p.name) {
+    const o = deps.crud.get(t);
+    return send(
+      res,
+      200,
+      table ? toTable(type, [o], String(o.metadata.resourceVersion), q.get("includeObject") ?? "Metadata") : o,
+    );
+  }
+  if (method === "GET") {
+    const list = deps.crud.list(t, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined);
+    const items = list.items as never[];
+    const rv = String((list.metadata as Record<string, unknown>).resourceVersion);
+    return send(
+      res,
+      200,
+      table ? toTable(type, items, rv, q.get("includeObject") ?? "Metadata", apiVersionOf(type)) : list,
+    );
+  }
+  if (method === "POST" && !p.name)
+    return send(res, 201, deps.crud.create(t, (await readBody(req)) as Record<string, unknown>));
+  if (method === "PUT" && p.name)
+    return send(res, 200, deps.crud.update(t, (await readBody(req)) as Record<string, unknown>, status));
+  if (method === "PATCH" && p.name) {
+    const body = await readBody(req);
+    return send(res, 200, applyPatch(deps.crud, deps.store, t, req.headers["content-type"] ?? "", body, status));
+  }
+  if (method === "DELETE" && p.name && !status) {
+    const opts = ((await readBody(req)) ?? {}) as Record<string, unknown>;
+    const { object, gone } = deps.crud.delete(t, opts);
+    if (gone && !type.custom && type.plural !== "customresourcedefinitions" && type.plural !== "namespaces") {
+      const details = { name: p.name, group: type.group, kind: type.plural, uid: object.metadata.uid as string };
+      return send(res, 200, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details });
+    }
+    return send(res, 200, object);
+  }
+  throw methodNotAllowed(method);
+}
