@@ -1,0 +1,144 @@
+/**
+ * The AWS SDK clients ecsnet uses, built from the SDK's own default configuration chain: region, credentials
+ * and `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_EC2` / `AWS_ENDPOINT_URL_ECS` are resolved by the SDK itself (this
+ * module reads no environment), so the same binary talks to AWS, LocalStack or the ecsnet sandbox.
+ *
+ * Every EC2 attempt passes the shared {@link Ec2Limiter}; every call (EC2 and ECS) is reported once to `onCall`.
+ */
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import type {
+  AwsCredentialIdentity,
+  FinalizeHandler,
+  FinalizeHandlerArguments,
+  HandlerExecutionContext,
+  MetadataBearer,
+} from "@aws-sdk/types";
+import { classifyAwsError } from "./errors.js";
+import { Ec2Limiter } from "./throttle.js";
+
+/** One finished AWS call (all SDK retries included), for metrics and logs. */
+export interface AwsCallRecord {
+  readonly service: "ec2" | "ecs";
+  /** The API operation, e.g. `CreateVpcEndpoint`. */
+  readonly operation: string;
+  /** `ok`, `throttled` (the final answer was a throttling error), or `error` (see `errorCode`). */
+  readonly outcome: "ok" | "throttled" | "error";
+  readonly errorCode?: string;
+  readonly durationMs: number;
+  /** Attempts the SDK made (1 = no retry), when it reports them. */
+  readonly attempts?: number;
+}
+
+/** Options for {@link createAwsClients}; every field is optional and defaults to the SDK's own chain. */
+export interface AwsClientOptions {
+  /** Region; default: the SDK chain (AWS_REGION, profile, ...). */
+  readonly region?: string;
+  /** Endpoint for both services; pass only when the caller has one explicitly (the SDK reads AWS_ENDPOINT_URL*). */
+  readonly endpoint?: string;
+  /** Attempts per call including the first; default 6 (the SDK's adaptive mode backs off between them). */
+  readonly maxAttempts?: number;
+  /** Static credentials (tests, the sandbox); default: the SDK's credential provider chain. */
+  readonly credentials?: AwsCredentialIdentity;
+  /** The shared EC2 limiter; default: a new one sized to EC2's buckets. Share one per process and account. */
+  readonly limiter?: Ec2Limiter;
+  /** Called once per finished call; must not throw (errors it throws are swallowed). */
+  readonly onCall?: (record: AwsCallRecord) => void;
+  /** TCP connect timeout, ms; default 5000. */
+  readonly connectionTimeoutMs?: number;
+  /** Socket idle timeout per request, ms; default 30000. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** The clients plus the limiter they share. */
+export interface AwsClients {
+  readonly ec2: EC2Client;
+  readonly ecs: ECSClient;
+  readonly limiter: Ec2Limiter;
+  /** Close both clients' sockets. */
+  destroy(): void;
+}
+
+const operationOf = (commandName: unknown): string =>
+  typeof commandName === "string" ? commandName.replace(/Command$/, "") : "Unknown";
+
+type Stack = EC2Client["middlewareStack"] | ECSClient["middlewareStack"];
+
+function addCallRecorder(stack: Stack, service: "ec2" | "ecs", onCall?: (r: AwsCallRecord) => void): void {
+  if (onCall === undefined) return;
+  const emit = (r: AwsCallRecord): void => {
+    try {
+      onCall(r);
+    } catch {
+      // A metrics hook must never turn a successful AWS call into a failure.
+    }
+  };
+  (stack as EC2Client["middlewareStack"]).add(
+    (next, context) => async (args) => {
+      const operation = operationOf(context.commandName);
+      const started = performance.now();
+      try {
+        const out = await next(args);
+        const meta = (out.output as { $metadata?: { attempts?: number } }).$metadata;
+        emit({ service, operation, outcome: "ok", durationMs: performance.now() - started, attempts: meta?.attempts });
+        return out;
+      } catch (err) {
+        const c = classifyAwsError(err);
+        const attempts = (err as { $metadata?: { attempts?: number } }).$metadata?.attempts;
+        const outcome = c.class === "throttled" ? "throttled" : "error";
+        emit({ service, operation, outcome, errorCode: c.code, durationMs: performance.now() - started, attempts });
+        throw err;
+      }
+    },
+    { step: "initialize", name: "ecsnetCallRecorder", priority: "high" },
+  );
+}
+
+/**
+ * Install `limiter` on an EC2 client. It sits inside the retry middleware and before signing, so every
+ * attempt (retries too, which EC2 also charges) waits for a token, and a long wait never stales a signature.
+ */
+export function installLimiter(ec2: EC2Client, limiter: Ec2Limiter): void {
+  ec2.middlewareStack.addRelativeTo(
+    (next: FinalizeHandler<object, MetadataBearer>, context: HandlerExecutionContext) =>
+      async (args: FinalizeHandlerArguments<object>) => {
+        await limiter.acquire(operationOf(context.commandName));
+        return next(args);
+      },
+    { relation: "before", toMiddleware: "httpSigningMiddleware", name: "ecsnetEc2Limiter" },
+  );
+}
+
+/**
+ * Build the EC2 and ECS clients: SDK default chain, `retryMode: "adaptive"`, a Node HTTP handler with
+ * connection/request timeouts, the shared limiter on EC2, and the call recorder on both. Never reads env.
+ */
+export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
+  const common = {
+    ...(opts.region !== undefined ? { region: opts.region } : {}),
+    ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials !== undefined ? { credentials: opts.credentials } : {}),
+    retryMode: "adaptive",
+    maxAttempts: opts.maxAttempts ?? 6,
+    // The options form makes the SDK build its NodeHttpHandler with these timeouts.
+    requestHandler: {
+      connectionTimeout: opts.connectionTimeoutMs ?? 5_000,
+      requestTimeout: opts.requestTimeoutMs ?? 30_000,
+    },
+  } as const;
+  const ec2 = new EC2Client(common);
+  const ecs = new ECSClient(common);
+  const limiter = opts.limiter ?? new Ec2Limiter();
+  installLimiter(ec2, limiter);
+  addCallRecorder(ec2.middlewareStack, "ec2", opts.onCall);
+  addCallRecorder(ecs.middlewareStack, "ecs", opts.onCall);
+  return {
+    ec2,
+    ecs,
+    limiter,
+    destroy() {
+      ec2.destroy();
+      ecs.destroy();
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Ec2Port: the EC2 calls ecsnet makes, in ecsnet's own types (core/model.ts where they fit). The reconciler
+ * code (topology, observe, apply) depends on this interface only; `ec2-sdk.ts` implements it on
+ * @aws-sdk/client-ec2. Every method rejects with the SDK's error unchanged; callers classify it once with
+ * `classifyAwsError`. Describe methods follow pagination to the end and never return resources in state
+ * `deleted`. No method waits for a resource to become available.
+ */
+import type {
+  EndpointServiceInfo,
+  ObservedAddress,
+  ObservedEndpoint,
+  ObservedNatGateway,
+  ObservedSecurityGroup,
+  ObservedSecurityGroupRule,
+  RouteTableInfo,
+  Tags,
+} from "../core/model.js";
+
+/** An observed resource before ownership is decided (that needs the owner: see to-model `withOwnership`). */
+export type Unowned<T> = Omit<T, "owned" | "component">;
+
+/** A VPC as DescribeVpcs reports it. */
+export interface VpcRecord {
+  readonly vpcId: string;
+  /** Associated IPv4 CIDR blocks, primary first. */
+  readonly cidrs: readonly string[];
+}
+
+/** A subnet as DescribeSubnets reports it (its route table is derived from the route tables). */
+export interface SubnetRecord {
+  readonly id: string;
+  readonly az: string;
+  readonly cidr: string;
+  readonly tags: Tags;
+}
+
+/** A security group without its rules (rules come from DescribeSecurityGroupRules in one batched call). */
+export type SecurityGroupRecord = Unowned<Omit<ObservedSecurityGroup, "rules">>;
+
+/** One ingress permission to authorize: exactly one of `cidr` / `sourceSecurityGroupId`. */
+export interface IngressPermission {
+  readonly protocol: string;
+  readonly fromPort: number;
+  readonly toPort: number;
+  readonly cidr?: string;
+  readonly sourceSecurityGroupId?: string;
+  readonly description?: string;
+}
+
+/** Input of CreateVpcEndpoint, for an Interface or a Gateway endpoint. */
+export interface CreateEndpointInput {
+  readonly type: "Interface" | "Gateway";
+  readonly vpcId: string;
+  readonly serviceName: string;
+  /** Interface only. */
+  readonly subnetIds?: readonly string[];
+  /** Interface only. */
+  readonly securityGroupIds?: readonly string[];
+  /** Interface only. */
+  readonly privateDns?: boolean;
+  /** Gateway only. */
+  readonly routeTableIds?: readonly string[];
+  /** IAM policy JSON; null/undefined: the AWS default (full access). */
+  readonly policy?: string | null;
+  readonly clientToken: string;
+  readonly tags: Tags;
+}
+
+/** Input of ModifyVpcEndpoint; empty lists and undefined fields change nothing. */
+export interface ModifyEndpointInput {
+  readonly endpointId: string;
+  readonly addSubnetIds?: readonly string[];
+  readonly removeSubnetIds?: readonly string[];
+  readonly addSecurityGroupIds?: readonly string[];
+  readonly removeSecurityGroupIds?: readonly string[];
+  readonly addRouteTableIds?: readonly string[];
+  readonly removeRouteTableIds?: readonly string[];
+  readonly privateDns?: boolean;
+  /** A policy document to set; `null` resets it to the AWS default; undefined leaves it. */
+  readonly policy?: string | null;
+}
+
+/** A route to a NAT gateway (the only route target ecsnet writes itself). */
+export interface NatRouteInput {
+  readonly routeTableId: string;
+  readonly destination: string;
+  readonly natGatewayId: string;
+}
+
+/** The EC2 calls ecsnet makes. See the module doc for the contract shared by every method. */
+export interface Ec2Port {
+  /** The region the client talks to. */
+  region(): Promise<string>;
+
+  // ---- reads (topology) ----
+  /** The VPC, or null when it does not exist (`InvalidVpcID.NotFound` is turned into null). */
+  describeVpc(vpcId: string): Promise<VpcRecord | null>;
+  describeVpcAttribute(input: {
+    vpcId: string;
+    attribute: "enableDnsSupport" | "enableDnsHostnames";
+  }): Promise<boolean>;
+  /** Every subnet of the VPC. */
+  describeSubnets(input: { vpcId: string }): Promise<SubnetRecord[]>;
+  /** Every route table of the VPC, or only the given ones. */
+  describeRouteTables(input: { vpcId: string; routeTableIds?: readonly string[] }): Promise<RouteTableInfo[]>;
+  /** Ids of internet gateways attached to the VPC. */
+  describeInternetGateways(input: { vpcId: string }): Promise<string[]>;
+  /** Endpoint services of the region (Interface and Gateway; AWS-owned and others). */
+  describeEndpointServices(input: { region: string }): Promise<EndpointServiceInfo[]>;
+
+  // ---- reads (observe) ----
+  /** Security groups of the VPC (one call; selection by tag / id / name is the caller's). */
+  describeSecurityGroups(input: { vpcId: string }): Promise<SecurityGroupRecord[]>;
+  /** Rules of the given groups, in one call, grouped by group id. */
+  describeSecurityGroupRules(input: { groupIds: readonly string[] }): Promise<Map<string, ObservedSecurityGroupRule[]>>;
+  /** Every endpoint of the VPC not in state `deleted`. */
+  describeVpcEndpoints(input: { vpcId: string }): Promise<Unowned<ObservedEndpoint>[]>;
+  /** Every NAT gateway of the VPC not in state `deleted`. */
+  describeNatGateways(input: { vpcId: string }): Promise<Unowned<ObservedNatGateway>[]>;
+  /** Elastic IPs carrying `tag:<tagKey>=<tagValue>`, or (when `allocationIds` is non-empty) those plus the given ones. */
+  describeAddresses(input: {
+    tagKey: string;
+    tagValue: string;
+    allocationIds?: readonly string[];
+  }): Promise<Unowned<ObservedAddress>[]>;
+
+  // ---- writes ----
+  createSecurityGroup(input: { vpcId: string; groupName: string; description: string; tags: Tags }): Promise<string>;
+  deleteSecurityGroup(groupId: string): Promise<void>;
+  authorizeIngress(input: { groupId: string; permissions: readonly IngressPermission[] }): Promise<void>;
+  revokeRules(input: {
+    groupId: string;
+    ingressRuleIds: readonly string[];
+    egressRuleIds: readonly string[];
+  }): Promise<void>;
+  /** Returns the endpoint id. Same `clientToken` + same input returns the same endpoint. */
+  createVpcEndpoint(input: CreateEndpointInput): Promise<string>;
+  modifyVpcEndpoint(input: ModifyEndpointInput): Promise<void>;
+  /** Rejects with the first per-endpoint error AWS reports (DeleteVpcEndpoints answers 200 with `Unsuccessful`). */
+  deleteVpcEndpoint(endpointId: string): Promise<void>;
+  /** Returns the allocation id. No idempotency token exists: tag it and look it up by tag in observe. */
+  allocateAddress(input: { tags: Tags }): Promise<string>;
+  releaseAddress(allocationId: string): Promise<void>;
+  /** Returns the NAT gateway id. Same `clientToken` + same input returns the same NAT gateway. */
+  createNatGateway(input: { subnetId: string; allocationId: string; clientToken: string; tags: Tags }): Promise<string>;
+  deleteNatGateway(natGatewayId: string): Promise<void>;
+  createRoute(input: NatRouteInput): Promise<void>;
+  replaceRoute(input: NatRouteInput): Promise<void>;
+  deleteRoute(input: { routeTableId: string; destination: string }): Promise<void>;
+  modifyVpcAttribute(input: {
+    vpcId: string;
+    attribute: "enableDnsSupport" | "enableDnsHostnames";
+    value: boolean;
+  }): Promise<void>;
+  createTags(input: { resourceIds: readonly string[]; tags: Tags }): Promise<void>;
+}

@@ -1,0 +1,75 @@
+/**
+ * observe: what AWS has now in one VPC for one owner, with one Describe call per resource type per VPC
+ * (never one per resource), independent calls in parallel. Ownership is decided from tags here, once.
+ * Route tables and VPC DNS attributes come from the topology resolved in the same reconcile (no second call).
+ */
+import { TagKey } from "../api/group.js";
+import type { ObservedNetwork, ObservedSecurityGroup, OwnerRef, Topology } from "../core/model.js";
+import { securityGroupName } from "../core/ownership.js";
+import type { Ec2Port, SecurityGroupRecord } from "./ec2-port.js";
+import { withOwnership } from "./to-model.js";
+
+/** What to observe. */
+export interface ObserveScope {
+  readonly owner: OwnerRef;
+  readonly vpcId: string;
+  /** The topology of this reconcile: its route tables and DNS attributes are reused as observed. */
+  readonly topology: Topology;
+  /** The spec's `securityGroup.groupIds`: observed (with rules) but never owned. */
+  readonly givenSecurityGroupIds?: readonly string[];
+  /** The spec's `egress.natGateway.elasticIpAllocationIds`: observed but never owned. */
+  readonly givenAllocationIds?: readonly string[];
+  /** The deterministic endpoint SG name; default `securityGroupName(owner)`. */
+  readonly securityGroupName?: string;
+}
+
+/**
+ * Read the owner's world in the VPC. Returns:
+ * - `securityGroups`: groups carrying our owner tag, the given groups, and any group with our deterministic
+ *   name (owned or not: an unowned one is a conflict the planner reports), each with all its rules;
+ * - `endpoints`, `natGateways`: every one in the VPC not `deleted`, owned or not (unowned ones are conflicts
+ *   or adoptable; `owned` says which);
+ * - `addresses`: Elastic IPs carrying our owner tag, plus the given ones.
+ * Rejects with the SDK's error on any failed call (classify with `classifyAwsError`). Changes nothing.
+ */
+export async function observe(ec2: Ec2Port, scope: ObserveScope): Promise<ObservedNetwork> {
+  const { owner, vpcId, topology } = scope;
+  const [securityGroups, endpoints, natGateways, addresses] = await Promise.all([
+    observeSecurityGroups(ec2, scope),
+    ec2.describeVpcEndpoints({ vpcId }),
+    ec2.describeNatGateways({ vpcId }),
+    ec2.describeAddresses({
+      tagKey: TagKey.OwnerUid,
+      tagValue: owner.uid,
+      allocationIds: scope.givenAllocationIds ?? [],
+    }),
+  ]);
+  return {
+    vpcId,
+    dnsSupport: topology.dnsSupport,
+    dnsHostnames: topology.dnsHostnames,
+    securityGroups,
+    endpoints: endpoints.map((e) => withOwnership(e, owner)).sort(byId),
+    addresses: addresses.map((a) => withOwnership(a, owner)).sort(byId),
+    natGateways: natGateways.map((n) => withOwnership(n, owner)).sort(byId),
+    routeTables: topology.routeTables,
+  };
+}
+
+const byId = (a: { id: string }, b: { id: string }): number => a.id.localeCompare(b.id);
+
+/**
+ * One DescribeSecurityGroups (filtered by vpc-id; EC2 ANDs filters, so "our tag OR given id OR our name" is
+ * selected here), then one DescribeSecurityGroupRules for all selected groups.
+ */
+async function observeSecurityGroups(ec2: Ec2Port, scope: ObserveScope): Promise<ObservedSecurityGroup[]> {
+  const given = new Set(scope.givenSecurityGroupIds ?? []);
+  const name = scope.securityGroupName ?? securityGroupName(scope.owner);
+  const selected = (await ec2.describeSecurityGroups({ vpcId: scope.vpcId }))
+    .map((g: SecurityGroupRecord) => withOwnership(g, scope.owner))
+    .filter((g) => g.owned || given.has(g.id) || g.groupName === name)
+    .sort(byId);
+  if (selected.length === 0) return [];
+  const rules = await ec2.describeSecurityGroupRules({ groupIds: selected.map((g) => g.id) });
+  return selected.map((g) => ({ ...g, rules: rules.get(g.id) ?? [] }));
+}

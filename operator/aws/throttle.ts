@@ -1,0 +1,111 @@
+/**
+ * One client-side rate limiter for every EC2 call, sized to EC2's own token buckets (aws-facts 3.7,
+ * "Request throttling for the Amazon EC2 API"). EC2 throttles per account and Region per action category;
+ * spending our tokens before AWS spends its own keeps a burst (ten endpoints for one VPC, many objects in
+ * one account) from turning into `RequestLimitExceeded` storms. A caller that finds its bucket empty waits
+ * for a token (FIFO per bucket); it never fails.
+ */
+
+/** The time source: `now()` in ms and a timer. Structurally compatible with runtime/clock.ts `Clock`. */
+export interface LimiterClock {
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+}
+
+/** A token bucket's size: `capacity` tokens, refilled at `refillPerSecond`. */
+export interface BucketSpec {
+  readonly capacity: number;
+  readonly refillPerSecond: number;
+}
+
+/** EC2's published buckets (per account per Region). */
+export const Ec2Buckets = {
+  nonMutating: { capacity: 100, refillPerSecond: 20 },
+  mutating: { capacity: 50, refillPerSecond: 5 },
+  securityGroupRules: { capacity: 50, refillPerSecond: 5 },
+  vpcEndpoints: { capacity: 4, refillPerSecond: 0.3 },
+  natGateways: { capacity: 10, refillPerSecond: 1 },
+  tags: { capacity: 100, refillPerSecond: 10 },
+} as const satisfies Record<string, BucketSpec>;
+export type Ec2Bucket = keyof typeof Ec2Buckets;
+
+const special: Readonly<Record<string, Ec2Bucket>> = {
+  CreateVpcEndpoint: "vpcEndpoints",
+  ModifyVpcEndpoint: "vpcEndpoints",
+  DeleteVpcEndpoints: "vpcEndpoints",
+  CreateNatGateway: "natGateways",
+  DeleteNatGateway: "natGateways",
+  CreateTags: "tags",
+  DeleteTags: "tags",
+  AuthorizeSecurityGroupIngress: "securityGroupRules",
+  AuthorizeSecurityGroupEgress: "securityGroupRules",
+  RevokeSecurityGroupIngress: "securityGroupRules",
+  RevokeSecurityGroupEgress: "securityGroupRules",
+};
+
+/** The bucket EC2 charges an operation (command name without `Command`) against. */
+export function bucketOf(operation: string): Ec2Bucket {
+  const s = special[operation];
+  if (s !== undefined) return s;
+  return /^(Describe|List|Search|Get)/.test(operation) ? "nonMutating" : "mutating";
+}
+
+/** The real clock (unref'd timers: a waiting call never keeps the process up on its own). */
+export const systemLimiterClock: LimiterClock = {
+  now: () => Date.now(),
+  setTimer(fn, ms) {
+    setTimeout(fn, Math.max(0, ms)).unref();
+  },
+};
+
+interface BucketState {
+  spec: BucketSpec;
+  /** May go negative: each waiting caller has reserved a future token (that is what makes it FIFO). */
+  tokens: number;
+  updatedAt: number;
+}
+
+/**
+ * Token buckets keyed by {@link Ec2Bucket}. Reservation-based: `acquire` takes a token now, or reserves
+ * the next free one and resolves when it is due, so callers are served in arrival order.
+ */
+export class Ec2Limiter {
+  private readonly buckets = new Map<Ec2Bucket, BucketState>();
+  private readonly clock: LimiterClock;
+  private readonly specs: Readonly<Record<Ec2Bucket, BucketSpec>>;
+
+  /** `buckets` overrides sizes (tests, or an account with raised limits); defaults to {@link Ec2Buckets}. */
+  constructor(opts: { clock?: LimiterClock; buckets?: Partial<Record<Ec2Bucket, BucketSpec>> } = {}) {
+    this.clock = opts.clock ?? systemLimiterClock;
+    this.specs = { ...Ec2Buckets, ...opts.buckets };
+  }
+
+  /** Milliseconds a call of `operation` would wait if it asked now (0 when a token is free). */
+  delayFor(operation: string): number {
+    const b = this.refilled(bucketOf(operation));
+    return b.tokens >= 1 ? 0 : Math.ceil(((1 - b.tokens) / b.spec.refillPerSecond) * 1000);
+  }
+
+  /** Take one token for `operation`, waiting for it if the bucket is empty. Resolves to the ms waited. */
+  acquire(operation: string): Promise<number> {
+    const b = this.refilled(bucketOf(operation));
+    const waitMs = b.tokens >= 1 ? 0 : Math.ceil(((1 - b.tokens) / b.spec.refillPerSecond) * 1000);
+    b.tokens -= 1;
+    if (waitMs === 0) return Promise.resolve(0);
+    return new Promise((resolve) => this.clock.setTimer(() => resolve(waitMs), waitMs));
+  }
+
+  private refilled(name: Ec2Bucket): BucketState {
+    const now = this.clock.now();
+    let b = this.buckets.get(name);
+    if (b === undefined) {
+      const spec = this.specs[name];
+      b = { spec, tokens: spec.capacity, updatedAt: now };
+      this.buckets.set(name, b);
+    }
+    const elapsed = Math.max(0, now - b.updatedAt) / 1000;
+    b.tokens = Math.min(b.spec.capacity, b.tokens + elapsed * b.spec.refillPerSecond);
+    b.updatedAt = now;
+    return b;
+  }
+}

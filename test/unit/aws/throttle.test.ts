@@ -1,0 +1,85 @@
+import { Ec2Limiter, bucketOf } from "../../../operator/aws/throttle.js";
+import type { LimiterClock } from "../../../operator/aws/throttle.js";
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+
+/** A clock moved by hand: timers fire in due order when `advance` passes them. */
+class FakeClock implements LimiterClock {
+  t = 0;
+  private timers: { at: number; fn: () => void }[] = [];
+  now = (): number => this.t;
+  setTimer(fn: () => void, ms: number): void {
+    this.timers.push({ at: this.t + ms, fn });
+  }
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    await flush(); // grants made before advancing see the time they were made
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at);
+      const next = this.timers[0];
+      if (next === undefined || next.at > end) break;
+      this.timers.shift();
+      this.t = next.at;
+      next.fn();
+      await flush();
+    }
+    this.t = end;
+  }
+}
+
+/** Start `n` acquisitions at the current time and record when each one is granted. */
+function grantTimes(limiter: Ec2Limiter, clock: FakeClock, op: string, n: number): number[] {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) void limiter.acquire(op).then(() => times.push(clock.now()));
+  return times;
+}
+
+describe("Ec2Limiter", () => {
+  it("charges each operation to EC2's bucket for it", () => {
+    expect(bucketOf("CreateVpcEndpoint")).toBe("vpcEndpoints");
+    expect(bucketOf("DeleteVpcEndpoints")).toBe("vpcEndpoints");
+    expect(bucketOf("CreateNatGateway")).toBe("natGateways");
+    expect(bucketOf("AuthorizeSecurityGroupIngress")).toBe("securityGroupRules");
+    expect(bucketOf("CreateTags")).toBe("tags");
+    expect(bucketOf("DescribeSubnets")).toBe("nonMutating");
+    expect(bucketOf("CreateRoute")).toBe("mutating");
+  });
+
+  it("lets four CreateVpcEndpoint calls through at once, then one every 3.3 seconds", async () => {
+    const clock = new FakeClock();
+    const limiter = new Ec2Limiter({ clock });
+    const times = grantTimes(limiter, clock, "CreateVpcEndpoint", 6);
+    await clock.advance(10_000);
+    expect(times).toEqual([0, 0, 0, 0, 3334, 6667]);
+  });
+
+  it("serves waiting callers in arrival order", async () => {
+    const clock = new FakeClock();
+    const limiter = new Ec2Limiter({ clock, buckets: { natGateways: { capacity: 1, refillPerSecond: 1 } } });
+    const order: number[] = [];
+    for (let i = 0; i < 4; i++) void limiter.acquire("CreateNatGateway").then(() => order.push(i));
+    await clock.advance(5_000);
+    expect(order).toEqual([0, 1, 2, 3]);
+  });
+
+  it("refills an idle bucket up to its capacity and no further", async () => {
+    const clock = new FakeClock();
+    const limiter = new Ec2Limiter({ clock });
+    grantTimes(limiter, clock, "CreateVpcEndpoint", 4);
+    await clock.advance(60_000); // 0.3/s × 60 s would be 18 tokens; the bucket holds 4.
+    const times = grantTimes(limiter, clock, "CreateVpcEndpoint", 5);
+    await clock.advance(10_000);
+    expect(times).toEqual([60_000, 60_000, 60_000, 60_000, 63_334]);
+  });
+
+  it("keeps buckets independent: an empty endpoint bucket does not slow Describe calls", async () => {
+    const clock = new FakeClock();
+    const limiter = new Ec2Limiter({ clock });
+    grantTimes(limiter, clock, "CreateVpcEndpoint", 8);
+    expect(limiter.delayFor("CreateVpcEndpoint")).toBeGreaterThan(10_000);
+    expect(limiter.delayFor("DescribeVpcEndpoints")).toBe(0);
+    expect(await limiter.acquire("DescribeVpcEndpoints")).toBe(0);
+  });
+});
