@@ -4,8 +4,9 @@
  */
 import type { Command } from "commander";
 import { crdsCommand } from "./crds.js";
+import { diagnoseCommand } from "./diagnose.js";
 
 /** Every `ecsnet` subcommand, in help order. */
 export function commands(): Command[] {
-  return [crdsCommand()];
+  return [crdsCommand(), diagnoseCommand()];
 }
