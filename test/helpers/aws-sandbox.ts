@@ -3,9 +3,20 @@
  * clients pinned to an endpoint with static test credentials and no retries, and `targetFromEnv()` which
  * uses AWS_ENDPOINT_URL when set (conformance against another implementation) or starts the sandbox.
  */
-import { EC2Client } from "@aws-sdk/client-ec2";
+import {
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeRouteTablesCommand,
+  EC2Client,
+  ModifyVpcAttributeCommand,
+} from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
-import type { AwsSandbox, AwsSandboxOptions } from "../../operator/sandbox/aws/server.js";
+import type { AwsSandbox, AwsSandboxOptions, SeedResult } from "../../operator/sandbox/aws/server.js";
 import { startAwsSandbox } from "../../operator/sandbox/aws/server.js";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
@@ -73,4 +84,69 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5_000, 
       await new Promise((r) => setTimeout(r, stepMs));
     }
   }
+}
+
+/** Ids of a two-AZ VPC the conformance suites work in (same shape as the sandbox's `two-az-vpc` seed). */
+export type TwoAzVpc = SeedResult;
+
+/**
+ * A fresh two-AZ VPC: the sandbox's seed when in process, else built through the SDK (VPC with both DNS
+ * attributes, IGW, public subnets on a 0.0.0.0/0 → igw table, private subnets each on their own table).
+ */
+export async function twoAzVpc(target: AwsTarget, ec2: EC2Client, base = 0): Promise<TwoAzVpc> {
+  if (target.sandbox) return target.sandbox.admin.seed("two-az-vpc");
+  const azs = [`${target.region}a`, `${target.region}b`];
+  const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: `10.${base}.0.0/16` }))).Vpc!.VpcId!;
+  await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
+  const igwId = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
+  await ec2.send(new AttachInternetGatewayCommand({ VpcId: vpcId, InternetGatewayId: igwId }));
+  const rtb = async () => (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
+  const subnet = async (cidr: string, az: string) =>
+    (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: az }))).Subnet!
+      .SubnetId!;
+  const publicRouteTableId = await rtb();
+  await ec2.send(
+    new CreateRouteCommand({ RouteTableId: publicRouteTableId, DestinationCidrBlock: "0.0.0.0/0", GatewayId: igwId }),
+  );
+  const publicSubnetIds = [await subnet(`10.${base}.0.0/24`, azs[0]!), await subnet(`10.${base}.1.0/24`, azs[1]!)];
+  for (const s of publicSubnetIds)
+    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: publicRouteTableId, SubnetId: s }));
+  const privateSubnetIds = [await subnet(`10.${base}.10.0/24`, azs[0]!), await subnet(`10.${base}.11.0/24`, azs[1]!)];
+  const privateRouteTableIds: string[] = [];
+  for (const s of privateSubnetIds) {
+    const id = await rtb();
+    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: id, SubnetId: s }));
+    privateRouteTableIds.push(id);
+  }
+  const main = await ec2.send(
+    new DescribeRouteTablesCommand({
+      Filters: [
+        { Name: "vpc-id", Values: [vpcId] },
+        { Name: "association.main", Values: ["true"] },
+      ],
+    }),
+  );
+  const mainRouteTableId = main.RouteTables![0]!.RouteTableId!;
+  return {
+    vpcId,
+    igwId,
+    mainRouteTableId,
+    publicRouteTableId,
+    publicSubnetIds,
+    privateSubnetIds,
+    privateRouteTableIds,
+    azs,
+  };
+}
+
+/**
+ * Lets pending transitions finish: `settle()` in the sandbox; against an external endpoint, polls `check`
+ * for up to 3 minutes (AWS's NAT gateways and endpoints take 1–2 minutes).
+ */
+export async function settled<T>(target: AwsTarget, check: () => Promise<T>): Promise<T> {
+  if (target.sandbox) {
+    target.sandbox.admin.settle();
+    return check();
+  }
+  return eventually(check, 180_000, 2_000);
 }

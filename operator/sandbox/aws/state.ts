@@ -62,6 +62,9 @@ export interface NatRec {
   allocationId: string;
   privateIp: string;
   connectivity: string;
+  /** Creation time as reported (never moved by settle). */
+  born: number;
+  /** Start of the pending → available timer (settle moves it back). */
   createdAt: number;
   deleteAt?: number;
   failure?: { code: string; message: string };
@@ -96,6 +99,9 @@ export interface EndpointRec {
   securityGroupIds: string[];
   privateDns: boolean;
   policy: string;
+  /** Creation time as reported (never moved by settle). */
+  born: number;
+  /** Start of the pending → available timer (settle moves it back). */
   createdAt: number;
   deleteAt?: number;
   modifiedAt?: number;

@@ -15,7 +15,9 @@ export function escapeXml(s: string): string {
 
 /** `<ActionResponse xmlns=...><requestId>…</requestId>…members…</ActionResponse>` */
 export function renderResponse(action: string, output: RawSchema, value: object, requestId: string): string {
-  const body = renderMembers(output, value as Record<string, unknown>);
+  // Operations without output (a unit schema) answer `<return>true</return>`, as EC2 does.
+  const body =
+    kindOf(output) === "struct" ? renderMembers(output, value as Record<string, unknown>) : "<return>true</return>";
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_XMLNS}">` +
     `<requestId>${requestId}</requestId>${body}</${action}Response>`

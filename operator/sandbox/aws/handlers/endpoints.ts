@@ -122,7 +122,7 @@ function endpointView(ctx: Ctx, e: EndpointRec): T.VpcEndpoint {
               : []),
           ]
         : [],
-    CreationTimestamp: new Date(e.createdAt),
+    CreationTimestamp: new Date(e.born),
     Tags: tagsOf(ctx.world, e.id),
   };
 }
@@ -180,6 +180,7 @@ function createEndpoint(ctx: Ctx, i: T.CreateVpcEndpointRequest): T.CreateVpcEnd
     securityGroupIds: sgs,
     privateDns,
     policy: i.PolicyDocument ?? DEFAULT_ENDPOINT_POLICY,
+    born: ctx.now(),
     createdAt: ctx.now(),
     ipAddressType: i.IpAddressType ?? "ipv4",
   };

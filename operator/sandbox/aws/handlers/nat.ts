@@ -97,7 +97,7 @@ function natView(ctx: Ctx, n: NatRec): T.NatGateway {
     SubnetId: n.subnetId,
     State: state,
     ConnectivityType: n.connectivity as T.ConnectivityType,
-    CreateTime: new Date(ctx.world.createdAt.get(n.id) ?? n.createdAt),
+    CreateTime: new Date(n.born),
     DeleteTime:
       state === "deleted" && n.deleteAt !== undefined
         ? new Date(n.deleteAt + ctx.delays.natGatewayDeletedMs)
@@ -151,6 +151,7 @@ function createNat(ctx: Ctx, i: T.CreateNatGatewayRequest): T.CreateNatGatewayRe
     allocationId,
     privateIp: hostIp(s.cidr, 100 + index),
     connectivity,
+    born: ctx.now(),
     createdAt: ctx.now(),
     failure: taken
       ? { code: "Resource.AlreadyAssociated", message: `Elastic IP address [${allocationId}] is already associated` }
