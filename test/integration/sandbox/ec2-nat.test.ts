@@ -2,13 +2,13 @@
  * Conformance: Elastic IPs and NAT gateways: ClientToken idempotency, the state machine, deleted gateways
  * staying visible, and the EIP staying in use until its NAT gateway is deleted.
  */
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import {
   AllocateAddressCommand,
   CreateNatGatewayCommand,
   DeleteNatGatewayCommand,
   DescribeAddressesCommand,
   DescribeNatGatewaysCommand,
-  EC2Client,
   ReleaseAddressCommand,
 } from "@aws-sdk/client-ec2";
 import type { AwsTarget, TwoAzVpc } from "../../helpers/aws-sandbox.js";

@@ -2,6 +2,7 @@
  * Conformance: route tables (main table, associations, routes and their errors, origins) and how a route to
  * a deleted NAT gateway turns into a blackhole.
  */
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import {
   AllocateAddressCommand,
   AssociateRouteTableCommand,
@@ -14,7 +15,6 @@ import {
   DescribeRouteTablesCommand,
   DescribeVpcsCommand,
   DisassociateRouteTableCommand,
-  EC2Client,
   ReplaceRouteCommand,
 } from "@aws-sdk/client-ec2";
 import type { AwsTarget, TwoAzVpc } from "../../helpers/aws-sandbox.js";

@@ -3,6 +3,7 @@
  * pagination, and how bad requests are answered. Runs against the sandbox, or any EC2-compatible endpoint
  * given by AWS_ENDPOINT_URL.
  */
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import {
   AttachInternetGatewayCommand,
   CreateInternetGatewayCommand,
@@ -19,7 +20,6 @@ import {
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   DetachInternetGatewayCommand,
-  EC2Client,
   ModifyVpcAttributeCommand,
 } from "@aws-sdk/client-ec2";
 import type { AwsTarget } from "../../helpers/aws-sandbox.js";
