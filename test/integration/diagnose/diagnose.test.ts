@@ -5,12 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import {
-  AllocateAddressCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  CreateNatGatewayCommand,
   CreateRouteCommand,
-  CreateSecurityGroupCommand,
-  CreateVpcEndpointCommand,
   DeleteNatGatewayCommand,
   ModifyVpcAttributeCommand,
   type EC2Client,
@@ -19,8 +14,9 @@ import type { ECSClient } from "@aws-sdk/client-ecs";
 import { createEc2Port } from "../../../operator/aws/ec2-sdk.js";
 import { createEcsPort } from "../../../operator/aws/ecs-sdk.js";
 import { renderDiagnoseTable, runDiagnose, type DiagnoseClients } from "../../../operator/cli/diagnose.js";
-import { startAwsSandbox, type AwsSandbox, type SeedResult } from "../../../operator/sandbox/aws/server.js";
+import { startAwsSandbox, type AwsSandbox } from "../../../operator/sandbox/aws/server.js";
 import { ec2Client, ecsClient } from "../../helpers/aws-sandbox.js";
+import { buildVpc, clampRouteTablePageSize, natGateway, type Vpc } from "./world.js";
 
 let sandbox: AwsSandbox;
 let ec2: EC2Client;
@@ -40,66 +36,6 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-/** Which part of the right setup to build differently. */
-interface Setup {
-  readonly skipEndpoints?: readonly string[];
-  readonly privateDnsOff?: readonly string[];
-  readonly oneAz?: readonly string[];
-  readonly s3RouteTables?: "first-only";
-  readonly sgAdmitsFirstSubnetOnly?: boolean;
-}
-
-interface Vpc extends SeedResult {
-  readonly endpointSg: string;
-  readonly taskSg: string;
-  readonly endpointIds: Record<string, string>;
-}
-
-/** A fresh two-AZ VPC with ecr.api, ecr.dkr, logs and the S3 gateway set up right, unless `setup` says otherwise. */
-async function buildVpc(setup: Setup = {}): Promise<Vpc> {
-  const seed = sandbox.admin.seed("two-az-vpc");
-  const { vpcId, privateSubnetIds, privateRouteTableIds } = seed;
-  const sg = async (name: string) =>
-    (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: name, Description: name }))).GroupId!;
-  const endpointSg = await sg("endpoints");
-  const taskSg = await sg("tasks");
-  const cidrs = setup.sgAdmitsFirstSubnetOnly ? ["10.0.10.0/24"] : ["10.0.10.0/24", "10.0.11.0/24"];
-  await ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: endpointSg,
-      IpPermissions: [{ IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: cidrs.map((CidrIp) => ({ CidrIp })) }],
-    }),
-  );
-  const endpointIds: Record<string, string> = {};
-  for (const short of ["ecr.api", "ecr.dkr", "logs"]) {
-    if (setup.skipEndpoints?.includes(short)) continue;
-    const out = await ec2.send(
-      new CreateVpcEndpointCommand({
-        VpcId: vpcId,
-        VpcEndpointType: "Interface",
-        ServiceName: `com.amazonaws.us-east-1.${short}`,
-        SubnetIds: setup.oneAz?.includes(short) ? [privateSubnetIds[0]!] : privateSubnetIds,
-        SecurityGroupIds: [endpointSg],
-        PrivateDnsEnabled: !setup.privateDnsOff?.includes(short),
-      }),
-    );
-    endpointIds[short] = out.VpcEndpoint!.VpcEndpointId!;
-  }
-  if (!setup.skipEndpoints?.includes("s3")) {
-    const out = await ec2.send(
-      new CreateVpcEndpointCommand({
-        VpcId: vpcId,
-        VpcEndpointType: "Gateway",
-        ServiceName: "com.amazonaws.us-east-1.s3",
-        RouteTableIds: setup.s3RouteTables === "first-only" ? [privateRouteTableIds[0]!] : privateRouteTableIds,
-      }),
-    );
-    endpointIds.s3 = out.VpcEndpoint!.VpcEndpointId!;
-  }
-  sandbox.admin.settle();
-  return { ...seed, endpointSg, taskSg, endpointIds };
-}
-
 const failures = async (vpc: Vpc, extra: Partial<Parameters<typeof runDiagnose>[0]> = {}) => {
   const r = await runDiagnose({ vpcId: vpc.vpcId, ...extra }, clients);
   return { result: r, failed: r.checks.filter((c) => !c.ok) };
@@ -107,7 +43,7 @@ const failures = async (vpc: Vpc, extra: Partial<Parameters<typeof runDiagnose>[
 
 describe("ecsnet diagnose against the sandbox", () => {
   it("passes every check and exits 0 in a VPC set up right", async () => {
-    const vpc = await buildVpc();
+    const vpc = await buildVpc(sandbox, ec2);
     const { result, failed } = await failures(vpc);
     expect(failed).toEqual([]);
     expect(result.exitCode).toBe(0);
@@ -124,7 +60,7 @@ describe("ecsnet diagnose against the sandbox", () => {
   });
 
   it("names the missing ecr.dkr endpoint, its error and the fix, and exits 1", async () => {
-    const vpc = await buildVpc({ skipEndpoints: ["ecr.dkr"] });
+    const vpc = await buildVpc(sandbox, ec2, { skipEndpoints: ["ecr.dkr"] });
     const { result, failed } = await failures(vpc);
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ name: "endpoint:ecr.dkr", resource: vpc.vpcId, reason: "EndpointMissing" });
@@ -137,14 +73,14 @@ describe("ecsnet diagnose against the sandbox", () => {
   });
 
   it("names the logs endpoint with failed to validate logger args when it is missing", async () => {
-    const vpc = await buildVpc({ skipEndpoints: ["logs"] });
+    const vpc = await buildVpc(sandbox, ec2, { skipEndpoints: ["logs"] });
     const { failed } = await failures(vpc);
     expect(failed.map((c) => c.name)).toEqual(["endpoint:logs"]);
     expect(failed[0]!.message).toContain("failed to validate logger args");
   });
 
   it("names the ecr.api endpoint whose private DNS is off", async () => {
-    const vpc = await buildVpc({ privateDnsOff: ["ecr.api"] });
+    const vpc = await buildVpc(sandbox, ec2, { privateDnsOff: ["ecr.api"] });
     const { failed } = await failures(vpc);
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ name: "endpoint-private-dns:ecr.api", resource: vpc.endpointIds["ecr.api"] });
@@ -152,7 +88,7 @@ describe("ecsnet diagnose against the sandbox", () => {
   });
 
   it("names the VPC when enableDnsSupport is off", async () => {
-    const vpc = await buildVpc();
+    const vpc = await buildVpc(sandbox, ec2);
     await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpc.vpcId, EnableDnsSupport: { Value: false } }));
     const { failed } = await failures(vpc);
     expect(failed).toHaveLength(1);
@@ -161,7 +97,7 @@ describe("ecsnet diagnose against the sandbox", () => {
   });
 
   it("names the second private route table when the S3 gateway is only on the first", async () => {
-    const vpc = await buildVpc({ s3RouteTables: "first-only" });
+    const vpc = await buildVpc(sandbox, ec2, { s3RouteTables: "first-only" });
     const { failed } = await failures(vpc);
     const rtb = vpc.privateRouteTableIds[1]!;
     expect(failed).toHaveLength(1);
@@ -170,14 +106,14 @@ describe("ecsnet diagnose against the sandbox", () => {
   });
 
   it("names the S3 gateway when there is none", async () => {
-    const vpc = await buildVpc({ skipEndpoints: ["s3"] });
+    const vpc = await buildVpc(sandbox, ec2, { skipEndpoints: ["s3"] });
     const { failed } = await failures(vpc);
     expect(failed.map((c) => c.name)).toEqual(["s3-gateway"]);
     expect(failed[0]!.message).toContain("CannotPullContainerError");
   });
 
   it("names the endpoint security group and the CIDR it does not admit", async () => {
-    const vpc = await buildVpc({ sgAdmitsFirstSubnetOnly: true });
+    const vpc = await buildVpc(sandbox, ec2, { sgAdmitsFirstSubnetOnly: true });
     const { failed } = await failures(vpc);
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ name: `endpoint-sg:${vpc.endpointSg}`, resource: vpc.endpointSg });
@@ -185,7 +121,7 @@ describe("ecsnet diagnose against the sandbox", () => {
   });
 
   it("names the logs endpoint that has no subnet in the second AZ", async () => {
-    const vpc = await buildVpc({ oneAz: ["logs"] });
+    const vpc = await buildVpc(sandbox, ec2, { oneAz: ["logs"] });
     const { failed } = await failures(vpc);
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ name: "endpoint-az:logs", resource: vpc.endpointIds.logs });
@@ -193,15 +129,15 @@ describe("ecsnet diagnose against the sandbox", () => {
   });
 
   it("names the three ecs endpoints for the EC2 launch type and nothing else", async () => {
-    const vpc = await buildVpc();
+    const vpc = await buildVpc(sandbox, ec2);
     const { failed } = await failures(vpc, { launchType: "EC2" });
     expect(failed.map((c) => c.name)).toEqual(["endpoint:ecs", "endpoint:ecs-agent", "endpoint:ecs-telemetry"]);
     expect(failed[0]!.message).toContain("never register");
   });
 
   it("names the route table whose default route is blackholed after its NAT gateway was deleted", async () => {
-    const vpc = await buildVpc();
-    const nat = await natGateway(vpc.publicSubnetIds[0]!);
+    const vpc = await buildVpc(sandbox, ec2);
+    const nat = await natGateway(sandbox, ec2, vpc.publicSubnetIds[0]!);
     const rtb = vpc.privateRouteTableIds[0]!;
     await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "0.0.0.0/0", NatGatewayId: nat }));
     expect((await failures(vpc)).failed).toEqual([]);
@@ -214,8 +150,8 @@ describe("ecsnet diagnose against the sandbox", () => {
   });
 
   it("names a NAT gateway placed in a private subnet", async () => {
-    const vpc = await buildVpc();
-    const nat = await natGateway(vpc.privateSubnetIds[1]!);
+    const vpc = await buildVpc(sandbox, ec2);
+    const nat = await natGateway(sandbox, ec2, vpc.privateSubnetIds[1]!);
     const rtb = vpc.privateRouteTableIds[0]!;
     await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "0.0.0.0/0", NatGatewayId: nat }));
     const { failed } = await failures(vpc);
@@ -224,33 +160,9 @@ describe("ecsnet diagnose against the sandbox", () => {
   });
 
   it("refuses task subnets outside the VPC", async () => {
-    const vpc = await buildVpc();
+    const vpc = await buildVpc(sandbox, ec2);
     await expect(runDiagnose({ vpcId: vpc.vpcId, subnets: ["subnet-0000000000000dead"] }, clients)).rejects.toThrow(
       "not in",
     );
   });
 });
-
-/** An available NAT gateway in `subnetId` with a new Elastic IP. */
-async function natGateway(subnetId: string): Promise<string> {
-  const eip = (await ec2.send(new AllocateAddressCommand({ Domain: "vpc" }))).AllocationId!;
-  const nat = (await ec2.send(new CreateNatGatewayCommand({ SubnetId: subnetId, AllocationId: eip }))).NatGateway!
-    .NatGatewayId!;
-  sandbox.admin.settle();
-  return nat;
-}
-
-/**
- * AWS (and the sandbox) accept MaxResults 5..100 for DescribeRouteTables, while operator/aws/ec2-sdk.ts asks
- * for 1000. Until the adapter pages route tables by 100, clamp it here so these tests exercise diagnose.
- */
-function clampRouteTablePageSize(client: EC2Client): void {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { MaxResults?: number };
-      if (context.commandName === "DescribeRouteTablesCommand" && (input.MaxResults ?? 0) > 100) input.MaxResults = 100;
-      return next(args);
-    },
-    { step: "initialize", name: "clampRouteTablePageSize" },
-  );
-}
