@@ -78,7 +78,8 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
       const filters = [filter("vpc-id", [vpcId])];
       // A filter, not RouteTableIds: EC2 refuses ids together with MaxResults.
       if (routeTableIds !== undefined) filters.push(filter("route-table-id", routeTableIds));
-      const pages = paginateDescribeRouteTables(cfg, { Filters: filters });
+      // DescribeRouteTables pages hold at most 100 (EC2 rejects more).
+      const pages = paginateDescribeRouteTables({ ...cfg, pageSize: 100 }, { Filters: filters });
       return (await all(pages, (p) => p.RouteTables)).map(toRouteTable);
     },
 
