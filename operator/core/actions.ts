@@ -57,6 +57,8 @@ export const ActionReason = {
   DnsAttributeOff: "DnsAttributeOff",
   Adopt: "Adopt",
   DuplicateCreated: "DuplicateCreated",
+  /** An endpoint in state `failed`/`rejected`: deleted and created anew (with a new ClientToken). */
+  EndpointFailed: "EndpointFailed",
 } as const;
 export type ActionReason = (typeof ActionReason)[keyof typeof ActionReason];
 

@@ -7,7 +7,7 @@
  * create inputs practically never share a token.
  */
 import { TagKey } from "../api/group.js";
-import type { Key, OwnerRef, Tags } from "./model.js";
+import type { Key, ObservedMeta, OwnerRef, Tags } from "./model.js";
 import { key as asKey } from "./model.js";
 
 /** Maximum length of an EC2 ClientToken (aws-facts §3.6: "up to 64 ASCII characters"). */
@@ -41,6 +41,12 @@ export function ownerTags(owner: OwnerRef, component: Key, extra: Tags = {}): Ta
 export function isOwnedBy(tags: Tags, owner: Pick<OwnerRef, "uid">): boolean {
   return tags[TagKey.OwnerUid] === owner.uid;
 }
+
+/**
+ * True when an observed resource is ours: observe said so (`owned`) AND its owner-uid tag is `owner`'s.
+ * Planners use this, so ownership is checked twice (house rule 7).
+ */
+export const isOurs = (r: ObservedMeta, owner: OwnerRef): boolean => r.owned && isOwnedBy(r.tags, owner);
 
 /** The `ecsnet.dev/component` tag as a {@link Key}, or null when absent or empty. Says nothing about ownership. */
 export function componentOf(tags: Tags): Key | null {

@@ -1,13 +1,14 @@
 /**
- * Waves: the order in which `apply` runs a plan's actions. A plan stores only `dependsOn` (action key →
+ * Plan assembly ({@link Draft}) and waves: the order in which `apply` runs a plan's actions. A plan stores only `dependsOn` (action key →
  * keys that must succeed first); waves are derived here so the order has one source of truth.
  *
  * Wave n holds every action whose dependencies all sit in waves < n. Inside a wave actions are independent
  * and `apply` may run them in parallel. The order inside a wave is the order of `plan.actions`, so the same
  * plan always yields the same waves (deterministic logs, stable `ecsnet plan` output).
  */
-import type { Action, Plan } from "./actions.js";
+import type { Action, Blocked, Pending, Plan } from "./actions.js";
 import type { Key } from "./model.js";
+import { key } from "./model.js";
 
 /** Thrown by {@link waves} when `dependsOn` has a cycle among the plan's actions: a planner bug, never user input. */
 export class PlanCycleError extends Error {
@@ -51,3 +52,45 @@ export function waves(plan: Plan): Action[][] {
   }
   return out;
 }
+
+/**
+ * A plan under construction, shared by the per-part planners. Actions keep insertion order (which is
+ * deterministic: planners walk sorted keys), and action keys are unique (a second add with the same key
+ * is a planner bug and throws).
+ */
+export class Draft {
+  readonly actions: Action[] = [];
+  readonly dependsOn = new Map<Key, Key[]>();
+  readonly pending: Pending[] = [];
+  readonly blocked: Blocked[] = [];
+  private readonly keys = new Set<Key>();
+
+  /** Add `action`, to run after the actions named in `after` (keys without an action are ignored by waves). */
+  add(action: Action, after: readonly Key[] = []): Key {
+    if (this.keys.has(action.key)) throw new Error(`planner bug: two actions with key ${action.key}`);
+    this.keys.add(action.key);
+    this.actions.push(action);
+    const deps = [...new Set(after)].filter((k) => k !== action.key);
+    if (deps.length > 0) this.dependsOn.set(action.key, deps);
+    return action.key;
+  }
+  /** True when an action with key `k` is in the plan. */
+  has(k: Key): boolean {
+    return this.keys.has(k);
+  }
+  /** Record that `k` exists but is not usable yet: requeue soon, do not act. */
+  wait(k: Key | string, reason: string, message: string): void {
+    this.pending.push({ key: key(k), reason, message });
+  }
+  /** Record that `k` cannot be acted on until a person changes something (Stalled). */
+  block(k: Key | string, reason: string, message: string, resourceId?: string): void {
+    this.blocked.push({ key: key(k), reason, message, ...(resourceId ? { resourceId } : {}) });
+  }
+  /** The finished plan. */
+  build(): Plan {
+    return { actions: this.actions, dependsOn: this.dependsOn, pending: this.pending, blocked: this.blocked };
+  }
+}
+
+/** An action key for a second operation on an item: `endpoint:logs#delete:vpce-1`. */
+export const opKey = (base: string, op: string, id?: string): Key => key(id ? `${base}#${op}:${id}` : `${base}#${op}`);

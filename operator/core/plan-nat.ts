@@ -1,0 +1,333 @@
+/**
+ * Planner for egress through NAT gateways: Elastic IPs, NAT gateways and the private route tables'
+ * 0.0.0.0/0 routes, with replacement ordering that never leaves a route table without egress longer than needed.
+ *
+ * Order of one NAT's life: AllocateAddress → CreateNatGateway (allocation by Ref) → [NAT `available`,
+ * a later reconcile] → CreateRoute / ReplaceRoute. Routes are pointed only at `available` NATs: while a new
+ * NAT is `pending` the old route keeps working (or, when there is none, the route waits: nothing is lost).
+ * Retiring a NAT (misplaced, duplicate, not desired): its routes move or go first, then DeleteNatGateway;
+ * its allocated EIP is released only once the NAT is gone (AWS keeps it associated while `deleting`).
+ * Routes: ours to change when they point at one of our NATs (even deleted: blackholed); anything else
+ * (internet gateway, someone's NAT, a transit gateway…) only with `replaceExistingDefaultRoute`, else blocked.
+ */
+import type { Ref } from "./actions.js";
+import type { DesiredNetwork, Key, ObservedNatGateway, ObservedNetwork } from "./model.js";
+import { key } from "./model.js";
+import { isOurs } from "./ownership.js";
+import { pickKeeper, recreateToken } from "./plan-endpoints.js";
+import { opKey, type Draft } from "./waves.js";
+
+const DEFAULT = "0.0.0.0/0";
+/** NAT states in which it holds its Elastic IP (a failed NAT never got its interface; a deleted one let go). */
+const HOLDS_EIP = new Set(["pending", "available", "deleting"]);
+
+/** Where the routes of a desired NAT key may point: an available NAT id, or nothing yet. */
+interface NatTarget {
+  readonly id: string | Ref;
+  readonly available: boolean;
+}
+
+/** Plan EIPs, NAT gateways and default routes; see the module doc. */
+export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): void {
+  const mine = o.natGateways.filter((n) => isOurs(n, d.owner));
+  const deletedMine = (o.deletedNatGateways ?? []).filter((n) => isOurs(n, d.owner));
+  const ourNatIds = new Set([...mine, ...deletedMine].map((n) => n.id));
+  const targets = new Map<Key, NatTarget>();
+  const kept = new Set<ObservedNatGateway>();
+  const chosenEips = new Set<string>();
+  const retireNow = new Set<ObservedNatGateway>();
+
+  for (const want of d.natGateways.values()) {
+    const forKey = mine.filter((n) => n.component === want.key);
+    const failedDeletes: Key[] = [];
+    for (const n of forKey.filter((x) => x.state === "failed")) {
+      failedDeletes.push(
+        draft.add({
+          kind: "DeleteNatGateway",
+          key: opKey(want.key, "delete", n.id),
+          reason: "NatGatewayFailed",
+          detail: `delete ${n.id}, failed (${n.failureCode ?? "unknown"}): ${want.key} is created anew`,
+          natGatewayId: n.id,
+        }),
+      );
+    }
+    const keep = pickKeeper(
+      forKey.filter((n) => n.subnetId === want.subnetId && (n.state === "pending" || n.state === "available")),
+    );
+    if (keep) {
+      kept.add(keep);
+      targets.set(want.key, { id: keep.id, available: keep.state === "available" });
+      if (keep.state === "pending")
+        draft.wait(want.key, "NatGatewayPending", `${keep.id} in ${want.subnetId} is pending`);
+      continue;
+    }
+    // Create: find the Elastic IP first.
+    const eip = d.elasticIps.get(want.eipKey);
+    const holders = (alloc: string): ObservedNatGateway[] =>
+      o.natGateways.filter((n) => HOLDS_EIP.has(n.state) && n.allocationIds.includes(alloc));
+    let allocationId: string | Ref;
+    const after: Key[] = [...failedDeletes];
+    if (eip?.givenAllocationId) {
+      const given = eip.givenAllocationId;
+      const addr = o.addresses.find((a) => a.allocationId === given);
+      const held = holders(given);
+      if (!addr) {
+        draft.block(want.eipKey, "ElasticIpNotFound", `Elastic IP ${given} not found`, given);
+        continue;
+      }
+      if (held.some((n) => !isOurs(n, d.owner)) || (held.length === 0 && addr.associationId)) {
+        draft.block(
+          want.eipKey,
+          "ElasticIpInUse",
+          `Elastic IP ${given} is associated with something that is not ours`,
+          given,
+        );
+        continue;
+      }
+      if (held.length > 0) {
+        // Our misplaced NAT holds the given EIP: it must go first (a short egress gap is unavoidable).
+        for (const n of held) if (n.state !== "deleting") retireNow.add(n);
+        draft.wait(
+          want.key,
+          "ElasticIpBusy",
+          `${want.key} waits for ${held.map((n) => n.id).join(", ")} to release ${given}`,
+        );
+        continue;
+      }
+      allocationId = given;
+    } else {
+      const free = o.addresses
+        .filter(
+          (a) =>
+            isOurs(a, d.owner) &&
+            a.component === want.eipKey &&
+            !a.associationId &&
+            holders(a.allocationId).length === 0,
+        )
+        .sort((a, b) => (a.allocationId < b.allocationId ? -1 : 1))[0];
+      if (free) allocationId = free.allocationId;
+      else {
+        const eipKey = draft.add({
+          kind: "AllocateAddress",
+          key: want.eipKey,
+          reason: "Missing",
+          detail: `allocate an Elastic IP for ${want.key}`,
+          tags: eip?.tags ?? {},
+        });
+        allocationId = { ref: eipKey };
+        after.push(eipKey);
+      }
+    }
+    if (typeof allocationId === "string") chosenEips.add(allocationId);
+    const predecessors = [
+      ...forKey.filter((n) => n.state === "failed" || n.state === "deleting"),
+      ...deletedMine.filter((n) => n.component === want.key),
+    ].map((n) => n.id);
+    const natKey = draft.add(
+      {
+        kind: "CreateNatGateway",
+        key: want.key,
+        reason: "Missing",
+        detail: `create a NAT gateway in ${want.subnetId} for ${want.az}`,
+        subnetId: want.subnetId,
+        allocationId,
+        clientToken: recreateToken(d.owner, want.key, want.clientToken, predecessors),
+        tags: want.tags,
+      },
+      after,
+    );
+    targets.set(want.key, { id: { ref: natKey }, available: false });
+  }
+
+  const moved = planRoutes(d, o, draft, targets, ourNatIds);
+  retireNats(d, draft, mine, kept, retireNow, moved, o);
+  releaseAddresses(d, o, draft, chosenEips, kept);
+}
+
+/**
+ * Default routes of the desired route tables, then routes to our NATs in tables no longer desired.
+ * Returns, per NAT id, the keys of route actions that move traffic off it in this plan.
+ */
+function planRoutes(
+  d: DesiredNetwork,
+  o: ObservedNetwork,
+  draft: Draft,
+  targets: ReadonlyMap<Key, NatTarget>,
+  ourNatIds: ReadonlySet<string>,
+): Map<string, Key[]> {
+  const moved = new Map<string, Key[]>();
+  const note = (natId: string, k: Key): void => void moved.set(natId, [...(moved.get(natId) ?? []), k]);
+  for (const r of d.routes.values()) {
+    const table = o.routeTables.find((t) => t.id === r.routeTableId);
+    const target = targets.get(r.natKey);
+    if (!table) {
+      draft.block(r.key, "RouteTableNotFound", `route table ${r.routeTableId} not found`);
+      continue;
+    }
+    if (!target) continue; // its NAT is blocked or waiting: said there.
+    const route = table.routes.find((x) => x.destination === DEFAULT);
+    const toId = typeof target.id === "string" ? target.id : `the new ${r.natKey}`;
+    if (route && route.state === "active" && route.target.kind === "nat" && route.target.id === target.id) continue;
+    if (!target.available) {
+      draft.wait(r.key, "NatGatewayPending", `${DEFAULT} in ${r.routeTableId} waits for ${toId} to be available`);
+      continue;
+    }
+    if (!route) {
+      draft.add(
+        {
+          kind: "CreateRoute",
+          key: r.key,
+          reason: "RouteMissing",
+          detail: `route ${DEFAULT} in ${r.routeTableId} to ${toId}`,
+          routeTableId: r.routeTableId,
+          destination: DEFAULT,
+          natGatewayId: target.id,
+        },
+        [r.natKey],
+      );
+      continue;
+    }
+    const was = route.target.id;
+    const isOurNat = route.target.kind === "nat" && ourNatIds.has(was);
+    const reason =
+      route.state === "blackhole" ? "RouteBlackholed" : isOurNat ? "RouteTargetsWrongNatGateway" : "RouteTargetsOther";
+    if (!isOurNat && !r.replaceExisting) {
+      const what =
+        route.state === "blackhole" ? `deleted ${was} (not ours)` : `${was} (${route.target.kind}, not ours)`;
+      draft.block(
+        r.key,
+        reason,
+        `${DEFAULT} in ${r.routeTableId} points at ${what}: set egress.natGateway.replaceExistingDefaultRoute to replace it`,
+        r.routeTableId,
+      );
+      continue;
+    }
+    const k = draft.add(
+      {
+        kind: "ReplaceRoute",
+        key: r.key,
+        reason,
+        detail: `${DEFAULT} in ${r.routeTableId} points at ${route.state === "blackhole" ? `deleted ${was}` : was}; point it at ${toId}`,
+        routeTableId: r.routeTableId,
+        destination: DEFAULT,
+        natGatewayId: target.id,
+        before: route.state === "blackhole" ? `blackhole:${was}` : was,
+      },
+      [r.natKey],
+    );
+    note(was, k);
+  }
+  const desiredTables = new Set([...d.routes.values()].map((r) => r.routeTableId));
+  for (const t of o.routeTables) {
+    const route = t.routes.find(
+      (x) => x.destination === DEFAULT && x.target.kind === "nat" && ourNatIds.has(x.target.id),
+    );
+    if (!route || desiredTables.has(t.id)) continue;
+    const k = draft.add({
+      kind: "DeleteRoute",
+      key: key(`route:${t.id}:${DEFAULT}`),
+      reason: "NotDesired",
+      detail: `remove ${DEFAULT} in ${t.id} to our ${route.target.id}: no longer desired`,
+      routeTableId: t.id,
+      destination: DEFAULT,
+      before: route.state === "blackhole" ? `blackhole:${route.target.id}` : route.target.id,
+    });
+    note(route.target.id, k);
+  }
+  return moved;
+}
+
+/** Delete our NATs that are not kept, once every active route to them moves in this plan. */
+function retireNats(
+  d: DesiredNetwork,
+  draft: Draft,
+  mine: readonly ObservedNatGateway[],
+  kept: ReadonlySet<ObservedNatGateway>,
+  retireNow: ReadonlySet<ObservedNatGateway>,
+  moved: ReadonlyMap<string, Key[]>,
+  o: ObservedNetwork,
+): void {
+  for (const n of mine) {
+    const base = n.component ?? "nat";
+    if (kept.has(n) || n.state === "failed") continue; // failed ones of desired keys were handled; others below
+    if (n.state === "deleting") {
+      draft.wait(opKey(base, "delete", n.id), "NatGatewayDeleting", `${n.id} is being deleted`);
+      continue;
+    }
+    const still = o.routeTables.filter((t) =>
+      t.routes.some((r) => r.destination === DEFAULT && r.state === "active" && r.target.id === n.id),
+    );
+    const moving = moved.get(n.id) ?? [];
+    const stranded = still.filter((t) => !moving.includes(key(`route:${t.id}:${DEFAULT}`)));
+    if (stranded.length > 0 && !retireNow.has(n)) {
+      draft.wait(
+        opKey(base, "delete", n.id),
+        "NatGatewayReplacementPending",
+        `${n.id} still carries egress for ${stranded.map((t) => t.id).join(", ")} until its replacement is available`,
+      );
+      continue;
+    }
+    const why = d.natGateways.has(base as Key)
+      ? mine.some((m) => kept.has(m) && m.component === base)
+        ? "DuplicateCreated"
+        : "NatGatewayMisplaced"
+      : "NotDesired";
+    draft.add(
+      {
+        kind: "DeleteNatGateway",
+        key: opKey(base, "delete", n.id),
+        reason: why,
+        detail: `delete ${n.id} in ${n.subnetId} (${why})`,
+        natGatewayId: n.id,
+      },
+      moving,
+    );
+  }
+  // Failed NATs of keys no longer desired.
+  for (const n of mine.filter((x) => x.state === "failed" && !d.natGateways.has((x.component ?? "") as Key))) {
+    draft.add({
+      kind: "DeleteNatGateway",
+      key: opKey(n.component ?? "nat", "delete", n.id),
+      reason: "NotDesired",
+      detail: `delete failed ${n.id}: no longer desired`,
+      natGatewayId: n.id,
+    });
+  }
+}
+
+/** Release our Elastic IPs that no NAT holds and no desired NAT still needs. */
+function releaseAddresses(
+  d: DesiredNetwork,
+  o: ObservedNetwork,
+  draft: Draft,
+  chosen: ReadonlySet<string>,
+  kept: ReadonlySet<ObservedNatGateway>,
+): void {
+  for (const a of o.addresses.filter((x) => isOurs(x, d.owner))) {
+    if (chosen.has(a.allocationId)) continue;
+    const holders = o.natGateways.filter((n) => HOLDS_EIP.has(n.state) && n.allocationIds.includes(a.allocationId));
+    const want = a.component ? d.elasticIps.get(a.component) : undefined;
+    const natKey = want ? [...d.natGateways.values()].find((n) => n.eipKey === want.key)?.key : undefined;
+    const natHasOther =
+      natKey !== undefined &&
+      [...kept].some((n) => n.component === natKey && !n.allocationIds.includes(a.allocationId));
+    const needed = want !== undefined && !want.givenAllocationId && !natHasOther;
+    if (holders.length > 0) {
+      if (!needed && holders.every((n) => n.state === "deleting"))
+        draft.wait(
+          opKey(a.component ?? "eip", "release", a.allocationId),
+          "ElasticIpHeldByDeletingNat",
+          `${a.allocationId} is released once ${holders.map((n) => n.id).join(", ")} is deleted`,
+        );
+      continue;
+    }
+    if (needed || a.associationId) continue; // kept for its NAT; or associated elsewhere: not ours to cut off
+    draft.add({
+      kind: "ReleaseAddress",
+      key: opKey(a.component ?? "eip", "release", a.allocationId),
+      reason: "NotDesired",
+      detail: `release ${a.publicIp} (${a.allocationId}): no NAT gateway needs it`,
+      allocationId: a.allocationId,
+    });
+  }
+}
