@@ -12,19 +12,28 @@ export type NatState = "pending" | "available" | "deleting" | "deleted" | "faile
 /** VPC endpoint states as EC2 names them (the subset the sandbox produces). */
 export type EndpointState = "pending" | "available" | "deleting" | "deleted";
 
+/** A stable fraction in [0, 1) from an id's hex digits, so spread delays are reproducible. */
+function fraction(id: string): number {
+  return parseInt(id.slice(-6), 16) / 0x1000000 || 0;
+}
+
+const natDelay = (ctx: Ctx, n: NatRec) => ctx.delays.natGatewayAvailableMs + ctx.spread.natMs * fraction(n.id);
+const endpointDelay = (ctx: Ctx, e: EndpointRec) =>
+  ctx.delays.endpointAvailableMs + ctx.spread.endpointMs * fraction(e.id);
+
 /** The NAT gateway's state now. */
 export function natState(ctx: Ctx, n: NatRec): NatState {
   const now = ctx.now();
   if (n.failure) return n.deleteAt !== undefined ? "deleted" : "failed";
   if (n.deleteAt !== undefined) return now - n.deleteAt >= ctx.delays.natGatewayDeletedMs ? "deleted" : "deleting";
-  return now - n.createdAt >= ctx.delays.natGatewayAvailableMs ? "available" : "pending";
+  return now - n.createdAt >= natDelay(ctx, n) ? "available" : "pending";
 }
 
 /** The endpoint's state now. */
 export function endpointState(ctx: Ctx, e: EndpointRec): EndpointState {
   const now = ctx.now();
   if (e.deleteAt !== undefined) return now - e.deleteAt >= ctx.delays.endpointDeletedMs ? "deleted" : "deleting";
-  return now - e.createdAt >= ctx.delays.endpointAvailableMs ? "available" : "pending";
+  return now - e.createdAt >= endpointDelay(ctx, e) ? "available" : "pending";
 }
 
 /** Whether the NAT gateway still holds its EIP and routes through it work (not deleting/deleted/failed). */
@@ -62,11 +71,11 @@ export function settle(ctx: Ctx): void {
   const now = ctx.now();
   const d = ctx.delays;
   for (const n of ctx.world.nats.values()) {
-    n.createdAt = Math.min(n.createdAt, now - d.natGatewayAvailableMs);
+    n.createdAt = Math.min(n.createdAt, now - natDelay(ctx, n));
     if (n.deleteAt !== undefined) n.deleteAt = Math.min(n.deleteAt, now - d.natGatewayDeletedMs);
   }
   for (const e of ctx.world.endpoints.values()) {
-    e.createdAt = Math.min(e.createdAt, now - d.endpointAvailableMs);
+    e.createdAt = Math.min(e.createdAt, now - endpointDelay(ctx, e));
     if (e.deleteAt !== undefined) e.deleteAt = Math.min(e.deleteAt, now - d.endpointDeletedMs);
   }
   for (const id of ctx.world.createdAt.keys()) ctx.world.createdAt.set(id, Number.NEGATIVE_INFINITY);

@@ -37,7 +37,7 @@ export interface AwsSandboxOptions {
   accountId?: string;
   /** A world to build at start (default empty). */
   seed?: "two-az-vpc" | "empty";
-  /** "realistic": NAT ~90 s, endpoints ~75 s, small per-call latency; "none" (default): sub-second. */
+  /** "realistic": NAT 60–120 s, endpoints 60–90 s, 20–60 ms per call; "none" (default): NAT 300 ms, endpoints 200 ms. */
   latency?: "none" | "realistic";
   /** Multiplies state-transition delays; default 1. */
   timeScale?: number;
@@ -70,9 +70,9 @@ export function delaysFor(
   const base: TransitionDelays =
     latency === "realistic"
       ? {
-          natGatewayAvailableMs: 90_000,
+          natGatewayAvailableMs: 60_000,
           natGatewayDeletedMs: 60_000,
-          endpointAvailableMs: 75_000,
+          endpointAvailableMs: 60_000,
           endpointDeletedMs: 60_000,
           deletedVisibleMs: 3_600_000,
         }
@@ -97,6 +97,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const accountId = opts.accountId ?? "123456789012";
   const now = opts.now ?? Date.now;
   const latency = opts.latency ?? "none";
+  const scale = opts.timeScale ?? 1;
   const faults: Faults = noFaults();
   const calls = new Map<string, number>();
   let buckets = new TokenBuckets(now);
@@ -109,6 +110,9 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     accountId,
     now,
     delays: delaysFor(latency, opts.timeScale ?? 1, opts.delays),
+    // Realistic mode spreads each resource's delay: NAT 60–120 s, endpoints 60–90 s (before timeScale).
+    spread:
+      latency === "realistic" ? { natMs: 60_000 * scale, endpointMs: 30_000 * scale } : { natMs: 0, endpointMs: 0 },
     eventualConsistencyMs: () => faults.eventualConsistencyMs,
   };
   const ecs = createEcsSandbox({ region, accountId, now });

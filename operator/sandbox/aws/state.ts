@@ -159,6 +159,8 @@ export interface Ctx {
   readonly accountId: string;
   readonly now: () => number;
   readonly delays: TransitionDelays;
+  /** Extra per-resource delay, spread deterministically over [0, spread) by id (realistic mode: NAT 60–120 s). */
+  readonly spread: { readonly natMs: number; readonly endpointMs: number };
   /** A just-created resource stays NotFound to Describe-by-id for this long (0 = off). */
   readonly eventualConsistencyMs: () => number;
 }

@@ -3,9 +3,17 @@
  * buckets, injected errors and resets, eventual consistency, latency, call counts, settle, reset, and the
  * routing of ECS JSON requests on the same port.
  */
-import { CreateVpcCommand, CreateVpcEndpointCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
+import {
+  AllocateAddressCommand,
+  CreateNatGatewayCommand,
+  CreateVpcCommand,
+  CreateVpcEndpointCommand,
+  DescribeNatGatewaysCommand,
+  DescribeVpcsCommand,
+} from "@aws-sdk/client-ec2";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { CreateClusterCommand, DescribeClustersCommand } from "@aws-sdk/client-ecs";
+import { runAwsSandboxForeground } from "../../../operator/sandbox/aws/cli.js";
 import { bucketFor, TokenBuckets } from "../../../operator/sandbox/aws/faults.js";
 import type { AwsSandbox } from "../../../operator/sandbox/aws/server.js";
 import { startAwsSandbox } from "../../../operator/sandbox/aws/server.js";
@@ -128,5 +136,45 @@ describe("EC2 token buckets (pure, injected clock)", () => {
     expect(bucketFor("DescribeSecurityGroups", false).spec).toEqual({ max: 50, refillPerSec: 10 });
     expect(bucketFor("DescribeSecurityGroups", true).spec).toEqual({ max: 100, refillPerSec: 20 });
     expect(bucketFor("CreateRoute", false).spec).toEqual({ max: 50, refillPerSec: 5 });
+  });
+});
+
+describeSandbox("realistic delays and the foreground command [needs the in-process sandbox]", () => {
+  it("keeps a NAT gateway pending for 60–120 s of (injected) time in realistic mode", async () => {
+    let now = 1_000_000;
+    const sb = await startAwsSandbox({ seed: "two-az-vpc", latency: "realistic", now: () => now });
+    try {
+      sb.admin.setFaults({ latencyMs: 0 });
+      const ec2 = ec2Client(sb.endpoint);
+      const eip = (await ec2.send(new AllocateAddressCommand({ Domain: "vpc" }))).AllocationId!;
+      const id = (
+        await ec2.send(new CreateNatGatewayCommand({ SubnetId: sb.seeded!.publicSubnetIds[0], AllocationId: eip }))
+      ).NatGateway!.NatGatewayId!;
+      const state = async () =>
+        (await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [id] }))).NatGateways![0]!.State;
+      now += 59_000;
+      expect(await state()).toBe("pending");
+      now += 61_001;
+      expect(await state()).toBe("available");
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it("prints the endpoint, the env to export and the seeded ids, and stops on SIGTERM", async () => {
+    const lines: string[] = [];
+    const done = runAwsSandboxForeground({ port: 0, seed: "two-az-vpc" }, (l) => lines.push(l));
+    const until = Date.now() + 5_000;
+    while (!lines.some((l) => l.startsWith("  zones")) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+) \(region us-east-1/.exec(lines[0] ?? "")?.[1];
+    expect(url).toBeDefined();
+    expect(lines).toContain(`  export AWS_ENDPOINT_URL=${url}`);
+    const vpcId = /vpc (vpc-[0-9a-f]{17})/.exec(lines.join("\n"))?.[1];
+    const live = await ec2Client(url!).send(new DescribeVpcsCommand({ VpcIds: [vpcId!] }));
+    expect(live.Vpcs![0]!.VpcId).toBe(vpcId);
+    process.emit("SIGTERM");
+    await done;
+    expect(lines.at(-1)).toBe("AWS sandbox stopped");
   });
 });
