@@ -143,6 +143,7 @@ export function diagnoseCommand(): Command {
     .option("--cluster <name>", "discover the needs from this ECS cluster's services")
     .option("--service <name>", "with --cluster: a service to check (repeatable or comma-separated)", list)
     .option("--region <region>", "AWS region (default: the SDK's configuration)")
+    .option("--endpoint-url <url>", "EC2 and ECS endpoint (default: the SDK's configuration, AWS_ENDPOINT_URL*)")
     .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json"]).default("table"))
     .action(
       async (o: {
@@ -152,9 +153,13 @@ export function diagnoseCommand(): Command {
         cluster?: string;
         service?: string[];
         region?: string;
+        endpointUrl?: string;
         output: "table" | "json";
       }) => {
-        const aws = createAwsClients(o.region ? { region: o.region } : {});
+        const aws = createAwsClients({
+          ...(o.region ? { region: o.region } : {}),
+          ...(o.endpointUrl ? { endpoint: o.endpointUrl } : {}),
+        });
         try {
           const result = await runDiagnose(
             {

@@ -324,14 +324,14 @@ export interface ContributionOptions {
 }
 
 /**
- * What an EcrAccess contributes to its PrivateEcsNetwork: the interface endpoints it needs (`s3` is left
- * out: the S3 gateway is governed by the network's `s3Gateway` and is on by default) and, with
+ * What an EcrAccess contributes to its PrivateEcsNetwork: the endpoints it needs (short names; `s3` means
+ * the S3 gateway, which the network's `s3Gateway` governs) and, with
  * `restrictEndpointPolicies`, the policy statements of `ecr.api`, `ecr.dkr` and `s3`. The statements
  * that do not depend on the repositories (GetAuthorizationToken, the layer bucket) have fixed Sids and
  * equal content across contributions, so the union can drop exact duplicates.
  */
 export function toContribution(source: string, needs: WorkloadNeeds, opts: ContributionOptions): Contribution {
-  const endpoints = needs.endpoints.filter((e) => e !== "s3");
+  const endpoints = [...needs.endpoints];
   if (!opts.restrictEndpointPolicies || needs.repositories.length === 0)
     return { source, endpoints, policyStatements: {} };
   const ecr = ecrEndpointStatements(source, needs.repositories);

@@ -220,10 +220,10 @@ describe("baselineNeeds", () => {
 
 describe("toContribution", () => {
   const n = needs(world([service({ containers: [container({ logDriver: "awslogs" })] })]));
-  it("contributes the interface endpoints without s3 and no policies by default", () => {
+  it("contributes the endpoints (s3 meaning the gateway) and no policies by default", () => {
     expect(toContribution("ns/web", n, { restrictEndpointPolicies: false, region: "us-east-1" })).toEqual({
       source: "ns/web",
-      endpoints: ["ecr.api", "ecr.dkr", "logs"],
+      endpoints: ["ecr.api", "ecr.dkr", "logs", "s3"],
       policyStatements: {},
     });
   });
