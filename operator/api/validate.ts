@@ -16,6 +16,9 @@ import type { TSchema } from "@sinclair/typebox";
 import { structuralSchema, type JsonSchema } from "./crd.js";
 import type { CelRule } from "./schema-helpers.js";
 import { PrivateEcsNetworkSpecSchema, type PrivateEcsNetworkSpec } from "./private-ecs-network.js";
+// A module cycle (ecr-access.ts compiles its validator with compileSpecValidator below); safe because
+// both sides use each other only inside functions, never while the modules are being evaluated.
+import { validateEcrAccessSpec, type EcrAccessSpec } from "./ecr-access.js";
 
 /** One problem with a spec: where (`spec.egress.natGateway`) and what, as a human sentence. */
 export interface SpecError {
@@ -200,25 +203,31 @@ export function compileSpecValidator<T>(specSchema: TSchema, basePath = "spec"):
 /** Spec type per kind validated by {@link validateSpec}. */
 export interface SpecOf {
   PrivateEcsNetwork: PrivateEcsNetworkSpec;
+  EcrAccess: EcrAccessSpec;
 }
 
-const validators: { [K in keyof SpecOf]?: SpecValidator<SpecOf[K]> } = {};
+let networkValidator: SpecValidator<PrivateEcsNetworkSpec> | undefined;
+
+/** The validator of each kind, compiled on first use. */
+const validators: { [K in keyof SpecOf]: SpecValidator<SpecOf[K]> } = {
+  PrivateEcsNetwork: (spec, opts) => {
+    networkValidator ??= compileSpecValidator<PrivateEcsNetworkSpec>(PrivateEcsNetworkSpecSchema);
+    return networkValidator(spec, opts);
+  },
+  EcrAccess: (spec, opts) => validateEcrAccessSpec(spec, opts),
+};
 
 /**
  * Validates a spec of `kind` as the API server would (schema, defaults, CEL rules) and returns it with
  * defaults applied, or every error with its path (`spec.egress.natGateway`) and a human message.
+ * Never throws.
  */
 export function validateSpec<K extends keyof SpecOf>(
   kind: K,
   spec: unknown,
   opts?: ValidateOptions,
 ): SpecResult<SpecOf[K]> {
-  let v = validators[kind] as SpecValidator<SpecOf[K]> | undefined;
-  if (!v) {
-    v = compileSpecValidator<SpecOf[K]>(PrivateEcsNetworkSpecSchema);
-    (validators as Record<string, unknown>)[kind] = v;
-  }
-  return v(spec, opts);
+  return (validators[kind] as SpecValidator<SpecOf[K]>)(spec, opts);
 }
 
 /** One line per error, `path: message`, for CLI output and condition messages. */

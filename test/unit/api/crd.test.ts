@@ -97,8 +97,8 @@ describe("the PrivateEcsNetwork CRD", () => {
     });
   });
 
-  it("is among allCrds", () => {
-    expect(allCrds().map((c) => c.metadata.name)).toContain(crd.metadata.name);
+  it("is listed by allCrds next to the EcrAccess CRD, sorted by name", () => {
+    expect(allCrds().map((c) => c.metadata.name)).toEqual(["ecraccesses.ecsnet.dev", crd.metadata.name]);
   });
 });
 

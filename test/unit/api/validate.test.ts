@@ -246,3 +246,11 @@ describe("validateSpec(PrivateEcsNetwork)", () => {
     expect(errorsOf("vpc-0123abcd")).toEqual([{ path: "spec", message: "must be an object" }]);
   });
 });
+
+describe("validateSpec(EcrAccess)", () => {
+  it("dispatches to the EcrAccess schema", () => {
+    const r = validateSpec("EcrAccess", { nonsense: true });
+    expect(r.ok).toBe(false);
+    expect(r.ok ? [] : r.errors.map((e) => e.path)).toContain("spec.nonsense");
+  });
+});
