@@ -238,6 +238,17 @@ describe("runChecks", () => {
     expect(c.message).toContain("web uses awslogs");
   });
 
+  it.each([
+    ["ecr.api", "endpoint:ecr.api"],
+    ["ecr.dkr", "endpoint:ecr.dkr"],
+    ["logs", "endpoint:logs"],
+    ["s3", "s3-gateway"],
+  ])("fails only one check when the %s endpoint alone is removed from a VPC set up right", (short, name) => {
+    expect(failed(input({ observed: observed({ endpoints: withoutEndpoint(short) }) })).map((c) => c.name)).toEqual([
+      name,
+    ]);
+  });
+
   it("fails the ecr.api check as pending while the endpoint is still being created", () => {
     const eps = observed().endpoints.map((e) => (e.serviceName.endsWith("ecr.api") ? { ...e, state: "pending" } : e));
     expect(only(input({ observed: observed({ endpoints: eps }) }))).toMatchObject({
