@@ -1,6 +1,6 @@
 /**
  * The EC2 Query endpoint as a pure function of (action, flat params): finds the SDK's operation schema,
- * parses the input, runs the handler and renders XML. Unknown action → InvalidAction; API errors → their
+ * parses the input, runs the handler and renders XML. Unknown action → InvalidAction; a real EC2 action the sandbox does not model → UnsupportedOperation; API errors → their
  * code and status; anything else thrown → 500 InternalError. Never throws.
  */
 import { Ec2ApiError } from "./errors.js";
@@ -51,8 +51,12 @@ export function handleEc2(
   if (!action) return ec2Error("MissingAction", "The request must contain the parameter Action", 400, requestId);
   const handler = Object.hasOwn(EC2_HANDLERS, action) ? EC2_HANDLERS[action] : undefined;
   const schemas = operationSchemas(action);
-  if (!handler || !schemas) {
+  if (!schemas) {
     return ec2Error("InvalidAction", `The action ${action} is not valid for this web service.`, 400, requestId);
+  }
+  if (!handler) {
+    // A real EC2 action outside the slice the sandbox models: say so instead of pretending it does not exist.
+    return ec2Error("UnsupportedOperation", `The sandbox does not implement ${action}.`, 400, requestId);
   }
   try {
     sweep(ctx);

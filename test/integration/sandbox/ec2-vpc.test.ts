@@ -231,6 +231,13 @@ describe("bad requests", () => {
     expect(r.text).toMatch(/<RequestID>[^<]+<\/RequestID>/);
   });
 
+  it("answers a real EC2 action outside the modelled slice with UnsupportedOperation [sandbox wording]", async () => {
+    const r = await post("Action=DescribeInstances&Version=2016-11-15");
+    if (target.external) return void expect(r.status).toBeLessThan(500);
+    expect(r.status).toBe(400);
+    expect(r.text).toContain("<Code>UnsupportedOperation</Code>");
+  });
+
   it("answers a missing required parameter with MissingParameter", async () => {
     const r = await post("Action=CreateVpc&Version=2016-11-15");
     expect(r.status).toBe(400);
