@@ -5,8 +5,11 @@
 import type { Command } from "commander";
 import { crdsCommand } from "./crds.js";
 import { diagnoseCommand } from "./diagnose.js";
+import { applyCommand, destroyCommand } from "./apply.js";
+import { planCommand } from "./plan.js";
+import { sandboxCommand } from "./sandbox.js";
 
 /** Every `ecsnet` subcommand, in help order. */
 export function commands(): Command[] {
-  return [crdsCommand(), diagnoseCommand()];
+  return [planCommand(), applyCommand(), destroyCommand(), diagnoseCommand(), crdsCommand(), sandboxCommand()];
 }

@@ -1,0 +1,84 @@
+/**
+ * Human rendering of plans and statuses: the one place that formats them for a terminal.
+ */
+import type { Action, Plan } from "../core/actions.js";
+import { isRef } from "../core/actions.js";
+import type { ActionResult } from "../core/errors.js";
+import type { PrivateEcsNetworkStatus } from "../api/private-ecs-network.js";
+
+const SYMBOL: Record<string, string> = {
+  Create: "+",
+  Allocate: "+",
+  Authorize: "+",
+  Modify: "~",
+  Replace: "~",
+  Tag: "~",
+  Delete: "-",
+  Release: "-",
+  Revoke: "-",
+};
+
+/** `+` create, `~` change, `-` delete: the verb prefix of an action kind decides. */
+export function actionSymbol(a: Action): string {
+  const verb = Object.keys(SYMBOL).find((v) => a.kind.startsWith(v));
+  return verb ? (SYMBOL[verb] ?? "~") : "~";
+}
+
+/** A plan as text: one line per action with its reason, then what is pending and what is blocked. */
+export function renderPlan(title: string, plan: Plan): string {
+  const lines = [title];
+  if (plan.actions.length === 0 && plan.pending.length === 0 && plan.blocked.length === 0) {
+    lines.push("  no changes: AWS matches the spec");
+  }
+  for (const a of plan.actions) {
+    lines.push(`  ${actionSymbol(a)} ${a.kind.padEnd(24)} ${a.key}`);
+    lines.push(`      ${a.detail} (reason: ${a.reason})`);
+  }
+  for (const p of plan.pending) lines.push(`  … pending  ${p.key}: ${p.message} (${p.reason})`);
+  for (const b of plan.blocked) lines.push(`  ✗ blocked  ${b.key}: ${b.message} (${b.reason})`);
+  const counts = countKinds(plan.actions);
+  lines.push(
+    `Plan: ${counts.add} to add, ${counts.change} to change, ${counts.destroy} to destroy; ` +
+      `${plan.pending.length} pending, ${plan.blocked.length} blocked.`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function countKinds(actions: readonly Action[]): { add: number; change: number; destroy: number } {
+  const c = { add: 0, change: 0, destroy: 0 };
+  for (const a of actions) {
+    const s = actionSymbol(a);
+    if (s === "+") c.add++;
+    else if (s === "-") c.destroy++;
+    else c.change++;
+  }
+  return c;
+}
+
+/** A plan as JSON-safe data (Refs and Maps made plain). */
+export function planToJson(plan: Plan): unknown {
+  const plain = (v: unknown): unknown => (isRef(v) ? `(ref ${v.ref})` : v);
+  return {
+    actions: plan.actions.map((a) =>
+      Object.fromEntries(Object.entries(a).map(([k, v]) => [k, Array.isArray(v) ? v.map(plain) : plain(v)])),
+    ),
+    dependsOn: Object.fromEntries(plan.dependsOn),
+    pending: plan.pending,
+    blocked: plan.blocked,
+  };
+}
+
+/** One line per failed action result. */
+export function renderFailures(results: readonly ActionResult[]): string {
+  return results
+    .filter((r) => r.outcome === "failed")
+    .map((r) => (r.outcome === "failed" ? `  ✗ ${r.key}: ${r.error.code}: ${r.error.message}\n` : ""))
+    .join("");
+}
+
+/** The conditions of a status as an aligned block. */
+export function renderConditions(status: PrivateEcsNetworkStatus): string {
+  return (status.conditions ?? [])
+    .map((c) => `  ${c.type.padEnd(20)} ${c.status.padEnd(7)} ${c.reason.padEnd(28)} ${c.message}`)
+    .join("\n");
+}

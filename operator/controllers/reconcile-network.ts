@@ -1,0 +1,135 @@
+/**
+ * One PrivateEcsNetwork reconcile without Kubernetes: the arrows of design.md, in order.
+ * The controller (controllers/private-ecs-network.ts) and the cluster-less CLI (`ecsnet plan/apply/destroy`)
+ * both run exactly this, so what `ecsnet plan -f` prints is what the operator would do.
+ *
+ *   validate → resolveTopology → computeDesired → observe → plan | planDeletion → apply → deriveStatus
+ *
+ * It never waits for AWS state transitions: pending things are reported and the caller requeues.
+ */
+import { validateSpec } from "../api/validate.js";
+import type { PrivateEcsNetworkSpec, PrivateEcsNetworkStatus } from "../api/private-ecs-network.js";
+import { isConverged, type Plan } from "../core/actions.js";
+import type { ActionResult } from "../core/errors.js";
+import type { Contribution, DesiredNetwork, ObservedNetwork, OwnerRef, Topology } from "../core/model.js";
+import { computeDesired } from "../core/desired.js";
+import { plan as planChanges } from "../core/plan.js";
+import { planDeletion } from "../core/plan-deletion.js";
+import { deriveStatus } from "../core/status.js";
+import type { Ec2Port } from "../aws/ec2-port.js";
+import { isVpcNotFound, resolveTopology } from "../aws/topology.js";
+import { observe } from "../aws/observe.js";
+import { apply } from "../aws/apply.js";
+import { classifyAwsError } from "../aws/errors.js";
+
+/** What one reconcile needs from outside: the EC2 adapter for the object's region, and the clock. */
+export interface NetworkDeps {
+  /** The EC2 adapter for a region (clients are cached per region by the caller). */
+  readonly ec2For: (region: string) => Ec2Port;
+  /** The region used when the spec names none (operator flag, then the SDK's configuration). */
+  readonly defaultRegion: string;
+  readonly now: () => Date;
+}
+
+export interface NetworkInput {
+  readonly owner: OwnerRef;
+  readonly generation: number;
+  /** The spec as stored (unvalidated): validation happens here, before any AWS call. */
+  readonly rawSpec: unknown;
+  readonly prevStatus: PrivateEcsNetworkStatus | undefined;
+  readonly contributions: readonly Contribution[];
+  /** The object is being deleted: plan the teardown instead (Retain: nothing). */
+  readonly deleting: boolean;
+  /** `plan` computes and reports, but never mutates AWS (`ecsnet plan`, and ObserveOnly). */
+  readonly dryRun: boolean;
+}
+
+/** Everything one reconcile learned and did; the caller writes `status` and schedules the next run. */
+export interface NetworkOutcome {
+  readonly status: PrivateEcsNetworkStatus;
+  readonly spec: PrivateEcsNetworkSpec | null;
+  readonly topology: Topology | null;
+  readonly desired: DesiredNetwork | null;
+  readonly observed: ObservedNetwork | null;
+  readonly plan: Plan | null;
+  readonly results: readonly ActionResult[];
+  /** Invalid spec or missing VPC: retrying without a change from a person cannot help. */
+  readonly stalled: boolean;
+  /** Deleting, and nothing owned is left in AWS (or Retain): the finalizer may go. */
+  readonly deletionComplete: boolean;
+}
+
+/** Run one reconcile of a PrivateEcsNetwork (see module doc). Throws only on unclassifiable I/O failures. */
+export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): Promise<NetworkOutcome> {
+  const now = () => deps.now().toISOString();
+  const contributors = input.contributions.map((c) => c.source);
+  const base = { generation: input.generation, now: now(), contributors, deleting: input.deleting };
+  const empty = { spec: null, topology: null, desired: null, observed: null, plan: null, results: [] };
+
+  // validate: bad input is reported before any AWS call, so it can never cause a half-made change.
+  const validation = validateSpec("PrivateEcsNetwork", input.rawSpec);
+  if (!validation.ok) {
+    const status = deriveStatus(input.prevStatus, {
+      ...base,
+      desired: null,
+      observed: null,
+      plan: null,
+      results: [],
+      specErrors: validation.errors,
+    });
+    // An invalid spec on a deleting object must not hold the finalizer forever: nothing was created from it.
+    return { ...empty, status, stalled: true, deletionComplete: input.deleting };
+  }
+  const spec = validation.spec as PrivateEcsNetworkSpec;
+  if (input.deleting && spec.deletionPolicy === "Retain") {
+    const status = deriveStatus(input.prevStatus, { ...base, desired: null, observed: null, plan: null, results: [] });
+    return { ...empty, spec, status, stalled: false, deletionComplete: true };
+  }
+  const region = spec.region ?? deps.defaultRegion;
+  const ec2 = deps.ec2For(region);
+
+  // resolve topology → desired (pure) → observe
+  let topology: Topology;
+  try {
+    topology = await resolveTopology(ec2, { vpcId: spec.vpcId, region });
+  } catch (err) {
+    // A VPC that does not exist (or a terminal error reading it) needs a person; anything else is retried.
+    const error = isVpcNotFound(err)
+      ? { class: "terminal" as const, code: "VpcNotFound", message: `VPC ${spec.vpcId} does not exist in ${region}` }
+      : classifyAwsError(err);
+    if (error.class !== "terminal") throw err;
+    const status = deriveStatus(input.prevStatus, {
+      ...base,
+      desired: null,
+      observed: null,
+      plan: null,
+      results: [],
+      error,
+    });
+    // Deleting an object whose VPC is gone: nothing of ours can be left in it.
+    return { ...empty, spec, status, stalled: true, deletionComplete: input.deleting && isVpcNotFound(err) };
+  }
+  const desired = computeDesired({ owner: input.owner, spec, region, topology, contributions: input.contributions });
+  const observed = await observe(ec2, {
+    owner: input.owner,
+    vpcId: spec.vpcId,
+    topology,
+    givenSecurityGroupIds: spec.securityGroup.groupIds ?? [],
+    givenAllocationIds: spec.egress.natGateway?.elasticIpAllocationIds ?? [],
+  });
+
+  // plan (pure): the teardown when deleting, else the changes towards desired.
+  const plan = input.deleting
+    ? planDeletion(desired, observed, input.owner, spec.deletionPolicy)
+    : planChanges(desired, observed);
+
+  // apply: never for dry runs or ObserveOnly; never when the desired state itself is blocked (bad topology
+  // for this spec): acting on part of it would be the half-made change users must never get.
+  const blockedByInput = desired.issues.some((i) => i.blocking);
+  const mayApply = !input.dryRun && desired.mode === "Managed" && !(blockedByInput && !input.deleting);
+  const results = mayApply && plan.actions.length > 0 ? await apply(ec2, plan, { owner: input.owner, observed }) : [];
+
+  const status = deriveStatus(input.prevStatus, { ...base, desired, observed, plan, results });
+  const deletionComplete = input.deleting && (desired.mode === "ObserveOnly" || isConverged(plan));
+  return { status, spec, topology, desired, observed, plan, results, stalled: blockedByInput, deletionComplete };
+}
