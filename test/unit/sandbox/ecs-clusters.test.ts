@@ -62,6 +62,25 @@ describe("ECS clusters in the sandbox", () => {
     expect(outcome(() => ecs.handle("ListServices", { cluster: "apps" }))).toBe("ClusterNotFoundException");
   });
 
+  it("returns the ECS Exec configuration only when DescribeClusters includes CONFIGURATIONS, and UpdateCluster changes it", () => {
+    const ecs = fresh();
+    const kms = (keyId: string) => ({ executeCommandConfiguration: { kmsKeyId: keyId, logging: "DEFAULT" } });
+    ecs.handle("CreateCluster", { clusterName: "apps", configuration: kms("alias/one") });
+    const describe = (include: string[]) =>
+      (ecs.handle("DescribeClusters", { clusters: ["apps"], include }) as Clusters).clusters[0];
+    expect(describe([])).not.toHaveProperty("configuration");
+    expect(describe(["CONFIGURATIONS"])).toMatchObject({ configuration: kms("alias/one") });
+    ecs.handle("UpdateCluster", {
+      cluster: "apps",
+      configuration: kms("alias/two"),
+      settings: [{ name: "containerInsights", value: "enabled" }],
+    });
+    expect(describe(["CONFIGURATIONS"])).toMatchObject({
+      configuration: kms("alias/two"),
+      settings: [{ name: "containerInsights", value: "enabled" }],
+    });
+  });
+
   it("counts active services and registered container instances on the cluster", () => {
     const ecs = fresh();
     ecs.handle("CreateCluster", { clusterName: "apps" });

@@ -87,6 +87,16 @@ describe("seedEcsApp", () => {
     expect(listed.containerInstanceArns).toHaveLength(2);
   });
 
+  it("puts a customer KMS key on the cluster's ECS Exec configuration when asked", () => {
+    const ecs = fresh();
+    const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    seedEcsApp(ecs, { ...base, execKmsKeyId: key });
+    const out = ecs.handle("DescribeClusters", { clusters: ["apps"], include: ["CONFIGURATIONS"] }) as {
+      clusters: { configuration?: { executeCommandConfiguration?: { kmsKeyId?: string } } }[];
+    };
+    expect(out.clusters[0]?.configuration?.executeCommandConfiguration?.kmsKeyId).toBe(key);
+  });
+
   it("can seed both kinds into one cluster", () => {
     const ecs = fresh();
     seedEcsApp(ecs, base);

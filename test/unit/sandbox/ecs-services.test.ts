@@ -92,6 +92,28 @@ describe("ECS services in the sandbox", () => {
     expect(after?.deployments[0]?.taskDefinition).toBe(after?.taskDefinition);
   });
 
+  it("moves a service to other subnets and turns ECS Exec on with UpdateService", () => {
+    const ecs = world();
+    ecs.handle("CreateService", webService());
+    const before = describe1(ecs, "web")?.deployments[0]?.id;
+    const moved = { awsvpcConfiguration: { subnets: ["subnet-0c3", "subnet-0d4"], securityGroups: ["sg-0e5"] } };
+    ecs.handle("UpdateService", {
+      cluster: "apps",
+      service: "web",
+      networkConfiguration: moved,
+      enableExecuteCommand: true,
+    });
+    const after = describe1(ecs, "web");
+    expect(after).toMatchObject({
+      enableExecuteCommand: true,
+      networkConfiguration: {
+        awsvpcConfiguration: { subnets: ["subnet-0c3", "subnet-0d4"], securityGroups: ["sg-0e5"] },
+      },
+      deployments: [{ networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-0c3", "subnet-0d4"] } } }],
+    });
+    expect(after?.deployments[0]?.id).not.toBe(before);
+  });
+
   it("scales with UpdateService without starting a new deployment", () => {
     const ecs = world();
     ecs.handle("CreateService", webService());
@@ -129,11 +151,49 @@ describe("ECS services in the sandbox", () => {
     expect(outcome(() => ecs.handle("CreateService", webService()))).toBe("ok");
   });
 
-  it("leaves the state untouched when a request fails", () => {
-    const ecs = world();
-    const before = JSON.stringify(ecs.dump());
-    outcome(() => ecs.handle("CreateService", webService({ networkConfiguration: undefined })));
-    expect(JSON.stringify(ecs.dump())).toBe(before);
+  it("leaves the state untouched by every request that fails", () => {
+    // Random request sequences over a small vocabulary, valid and invalid mixed.
+    const request = fc.oneof(
+      fc.record({
+        op: fc.constant("CreateService"),
+        input: fc.record({
+          serviceName: fc.constantFrom("web", "api"),
+          desiredCount: fc.integer({ min: -1, max: 2 }),
+          networkConfiguration: fc.constantFrom(NET, undefined),
+        }),
+      }),
+      fc.record({
+        op: fc.constant("UpdateService"),
+        input: fc.record({
+          service: fc.constantFrom("web", "api"),
+          desiredCount: fc.integer({ min: -1, max: 3 }),
+          taskDefinition: fc.constantFrom("web", "legacy", "nope"),
+        }),
+      }),
+      fc.record({
+        op: fc.constant("DeleteService"),
+        input: fc.record({ service: fc.constantFrom("web", "api"), force: fc.boolean() }),
+      }),
+      fc.record({
+        op: fc.constant("DeregisterTaskDefinition"),
+        input: fc.record({ taskDefinition: fc.constantFrom("web:1", "web", "legacy:1") }),
+      }),
+    );
+    let failed = 0;
+    fc.assert(
+      fc.property(fc.array(request, { maxLength: 12 }), (requests) => {
+        const ecs = world();
+        for (const { op, input } of requests) {
+          const full = op === "CreateService" ? webService(input) : { cluster: "apps", ...input };
+          const before = JSON.stringify(ecs.dump());
+          if (outcome(() => ecs.handle(op, full)) === "ok") continue;
+          failed++;
+          expect(JSON.stringify(ecs.dump())).toBe(before);
+        }
+      }),
+      { numRuns: 60 },
+    );
+    expect(failed).toBeGreaterThan(0);
   });
 
   const cases: [string, (ecs: EcsSandbox) => unknown, string, string][] = [

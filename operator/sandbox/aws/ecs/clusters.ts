@@ -1,14 +1,16 @@
 /**
- * Cluster operations: CreateCluster, DescribeClusters, DeleteCluster, ListClusters, and the
- * lookup every cluster-scoped operation starts with (`requireCluster`).
+ * Cluster operations: CreateCluster, DescribeClusters, UpdateCluster, DeleteCluster, ListClusters,
+ * and the lookup every cluster-scoped operation starts with (`requireCluster`).
  */
 import { clusterArn, clusterNameOf } from "./arns.js";
 import { EcsApiError, invalidParameter } from "./errors.js";
 import { paginate } from "./paging.js";
 import type { ClusterRecord, EcsContext, EcsOperation } from "./state.js";
-import { copy, optInt, optObjects, optString, optStrings } from "./state.js";
+import { copy, optInt, optObject, optObjects, optString, optStrings } from "./state.js";
 
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+// Create, update and delete answer with the whole cluster.
+const ALL_PARTS = { tags: true, configurations: true } as const;
 
 /**
  * The ACTIVE cluster a request names (name or ARN; the "default" cluster when absent).
@@ -22,8 +24,14 @@ export function requireCluster(ctx: EcsContext, ref: string | undefined): Cluste
   return cluster;
 }
 
+/** Which optional parts of a cluster a response carries (DescribeClusters `include`). */
+interface ClusterParts {
+  readonly tags: boolean;
+  readonly configurations: boolean;
+}
+
 /** The Cluster shape of the API, with counts derived from the services and instances it holds. */
-export function renderCluster(ctx: EcsContext, c: ClusterRecord, withTags: boolean): Record<string, unknown> {
+export function renderCluster(ctx: EcsContext, c: ClusterRecord, parts: ClusterParts): Record<string, unknown> {
   const services = [...ctx.state.services.values()].filter((s) => s.clusterName === c.name && s.status !== "INACTIVE");
   const instances = [...ctx.state.containerInstances.values()].filter((i) => i.clusterName === c.name);
   const running = services.reduce((n, s) => n + Number(s.body.runningCount ?? 0), 0);
@@ -36,7 +44,8 @@ export function renderCluster(ctx: EcsContext, c: ClusterRecord, withTags: boole
     pendingTasksCount: 0,
     activeServicesCount: c.status === "ACTIVE" ? services.length : 0,
     statistics: [],
-    ...(withTags ? { tags: copy(c.tags) } : {}),
+    ...(parts.configurations && c.configuration !== undefined ? { configuration: copy(c.configuration) } : {}),
+    ...(parts.tags ? { tags: copy(c.tags) } : {}),
     settings: copy(c.settings),
     capacityProviders: [...c.capacityProviders],
     defaultCapacityProviderStrategy: copy(c.defaultCapacityProviderStrategy),
@@ -50,32 +59,46 @@ const createCluster: EcsOperation = (ctx, input) => {
     throw invalidParameter("Cluster name can contain up to 255 letters, numbers, underscores and hyphens.");
   }
   const existing = ctx.state.clusters.get(name);
-  if (existing?.status === "ACTIVE") return { cluster: renderCluster(ctx, existing, true) };
+  if (existing?.status === "ACTIVE") return { cluster: renderCluster(ctx, existing, ALL_PARTS) };
+  const configuration = optObject(input, "configuration");
   const record: ClusterRecord = {
     name,
     arn: clusterArn(ctx, name),
     status: "ACTIVE",
     settings: copy(optObjects(input, "settings") ?? [{ name: "containerInsights", value: "disabled" }]),
+    ...(configuration !== undefined ? { configuration: copy(configuration) } : {}),
     capacityProviders: [...(optStrings(input, "capacityProviders") ?? [])],
     defaultCapacityProviderStrategy: copy(optObjects(input, "defaultCapacityProviderStrategy") ?? []),
     tags: copy(optObjects(input, "tags") ?? []),
   };
   ctx.state.clusters.set(name, record);
-  return { cluster: renderCluster(ctx, record, true) };
+  return { cluster: renderCluster(ctx, record, ALL_PARTS) };
+};
+
+/** UpdateCluster: replaces the configuration and merges settings by name. */
+const updateCluster: EcsOperation = (ctx, input) => {
+  const cluster = requireCluster(ctx, optString(input, "cluster"));
+  const configuration = optObject(input, "configuration");
+  if (configuration !== undefined) cluster.configuration = copy(configuration);
+  for (const setting of optObjects(input, "settings") ?? []) {
+    cluster.settings = [...cluster.settings.filter((s) => s.name !== setting.name), copy(setting)];
+  }
+  return { cluster: renderCluster(ctx, cluster, ALL_PARTS) };
 };
 
 /** DescribeClusters: deleted clusters are returned INACTIVE; unknown ones become failures MISSING. */
 const describeClusters: EcsOperation = (ctx, input) => {
   const refs = optStrings(input, "clusters") ?? ["default"];
   if (refs.length > 100) throw invalidParameter("Clusters cannot contain more than 100 elements.");
-  const withTags = (optStrings(input, "include") ?? []).includes("TAGS");
+  const include = optStrings(input, "include") ?? [];
+  const parts = { tags: include.includes("TAGS"), configurations: include.includes("CONFIGURATIONS") };
   const clusters: Record<string, unknown>[] = [];
   const failures: Record<string, unknown>[] = [];
   for (const ref of refs) {
     const name = clusterNameOf(ref);
     const record = ctx.state.clusters.get(name);
     if (record === undefined) failures.push({ arn: clusterArn(ctx, name), reason: "MISSING" });
-    else clusters.push(renderCluster(ctx, record, withTags));
+    else clusters.push(renderCluster(ctx, record, parts));
   }
   return { clusters, failures };
 };
@@ -97,7 +120,7 @@ const deleteCluster: EcsOperation = (ctx, input) => {
     );
   }
   cluster.status = "INACTIVE";
-  return { cluster: renderCluster(ctx, cluster, false) };
+  return { cluster: renderCluster(ctx, cluster, ALL_PARTS) };
 };
 
 /** ListClusters: ARNs of ACTIVE clusters, paginated (default and maximum page 100). */
@@ -115,6 +138,7 @@ const listClusters: EcsOperation = (ctx, input) => {
 export const clusterOperations: Readonly<Record<string, EcsOperation>> = {
   CreateCluster: createCluster,
   DescribeClusters: describeClusters,
+  UpdateCluster: updateCluster,
   DeleteCluster: deleteCluster,
   ListClusters: listClusters,
 };

@@ -37,7 +37,9 @@ const awslogs = (region: string, name: string) => ({
  * - "ec2-app": EC2 launch-type service "edge" with an ECR image plus public images
  *   (public.ecr.aws/nginx/nginx:1.27, docker.io/library/redis:7), awslogs, and two registered
  *   container instances.
- * All services use awsvpc with the given subnets and security groups. Expects those service
+ * All services use awsvpc with the given subnets and security groups. With `execKmsKeyId` the
+ * cluster encrypts ECS Exec sessions with that customer KMS key (its executeCommandConfiguration),
+ * set when this call creates the cluster. Expects those service
  * names to be free in the cluster; throws the EcsApiError the API gives otherwise.
  */
 export function seedEcsApp(
@@ -49,11 +51,18 @@ export function seedEcsApp(
     accountId: string;
     region: string;
     kind?: EcsAppKind;
+    execKmsKeyId?: string;
   },
 ): SeededEcsApp {
   const { accountId, region } = opts;
   const clusterName = opts.cluster ?? "apps";
-  const created = ecs.handle("CreateCluster", { clusterName }) as { cluster: { clusterArn: string } };
+  const configuration =
+    opts.execKmsKeyId !== undefined
+      ? { executeCommandConfiguration: { kmsKeyId: opts.execKmsKeyId, logging: "DEFAULT" } }
+      : undefined;
+  const created = ecs.handle("CreateCluster", { clusterName, ...(configuration ? { configuration } : {}) }) as {
+    cluster: { clusterArn: string };
+  };
   const ecr = (repo: string, tag: string) => `${accountId}.dkr.ecr.${region}.amazonaws.com/${repo}:${tag}`;
   const executionRoleArn = `arn:aws:iam::${accountId}:role/ecsTaskExecutionRole`;
   const networkConfiguration = {

@@ -11,6 +11,8 @@ export interface ClusterRecord {
   arn: string;
   status: "ACTIVE" | "INACTIVE";
   settings: Record<string, unknown>[];
+  /** ClusterConfiguration (ECS Exec logging and KMS key, managed storage); returned with include CONFIGURATIONS. */
+  configuration?: Record<string, unknown>;
   capacityProviders: string[];
   defaultCapacityProviderStrategy: Record<string, unknown>[];
   tags: Record<string, unknown>[];
