@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from "node:util";
 import { admitCrd, type Registry } from "./registry.js";
 import { apiVersionOf, type ResourceType } from "./resources.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
-import { alreadyExists, badRequest, conflict, invalid, notFound } from "./status.js";
+import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound, qualifiedResource } from "./status.js";
 import type { KubeObject, Store } from "./store.js";
 import { admit } from "./validation.js";
 
@@ -91,8 +91,16 @@ export class Crud {
         },
       ]);
     }
-    if (type.namespaced && !this.store.get("/namespaces", "", t.namespace ?? ""))
-      throw notFound("", "namespaces", t.namespace ?? "");
+    const ns = type.namespaced ? this.store.get("/namespaces", "", t.namespace ?? "") : undefined;
+    if (type.namespaced && !ns) throw notFound("", "namespaces", t.namespace ?? "");
+    if (ns?.metadata.deletionTimestamp) {
+      const what = `${qualifiedResource(type.group, type.plural)} "${name}"`;
+      throw new ApiError(
+        403,
+        "Forbidden",
+        `${what} is forbidden: unable to create new content in namespace ${String(t.namespace)} because it is being terminated`,
+      );
+    }
     if (this.store.get(type.storeKey, t.namespace ?? "", name)) throw alreadyExists(type.group, type.plural, name);
     for (const k of ["deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"]) delete md[k];
     md.uid = randomUUID();
@@ -175,6 +183,7 @@ export class Crud {
     next.metadata.resourceVersion = String(this.store.nextResourceVersion());
     if (next.metadata.deletionTimestamp && !((next.metadata.finalizers as unknown[] | undefined) ?? []).length) {
       this.store.remove(type.storeKey, next);
+      this.finishNamespace(next.metadata.namespace);
       return present(type, next);
     }
     this.store.put(type.storeKey, next);
@@ -198,7 +207,16 @@ export class Crud {
     ) {
       throw conflict(type.group, type.plural, t.name ?? "");
     }
-    if (type.plural === "namespaces") this.emptyNamespace(String(t.name));
+    if (type.plural === "namespaces" && this.emptyNamespace(String(t.name))) {
+      // objects still finalizing keep the namespace Terminating; the last removal finishes it
+      if (old.metadata.deletionTimestamp) return { object: present(type, old), gone: false };
+      const next = clone(old);
+      next.metadata.deletionTimestamp = nowStamp();
+      next.status = { phase: "Terminating" };
+      next.metadata.resourceVersion = String(this.store.nextResourceVersion());
+      this.store.put(type.storeKey, next);
+      return { object: present(type, next), gone: false };
+    }
     const finalizers = (old.metadata.finalizers as unknown[] | undefined) ?? [];
     if (finalizers.length) {
       if (old.metadata.deletionTimestamp) return { object: present(type, old), gone: false };
@@ -216,15 +234,30 @@ export class Crud {
     };
     this.store.remove(type.storeKey, last);
     if (type.plural === "customresourcedefinitions") this.dropCrd(old);
+    if (type.namespaced) this.finishNamespace(old.metadata.namespace);
     return { object: present(type, last), gone: true };
   }
 
-  private emptyNamespace(ns: string): void {
-    for (const type of this.registry.all().filter((x) => x.namespaced)) {
+  /** Delete everything in a namespace; true when something is still there (finalizers pending). */
+  private emptyNamespace(ns: string): boolean {
+    let remaining = false;
+    const seen = new Set<string>();
+    for (const type of this.registry.all().filter((x) => x.namespaced && !seen.has(x.storeKey))) {
+      seen.add(type.storeKey);
       for (const o of this.store.list(type.storeKey, ns)) {
-        this.delete({ type, namespace: ns, name: String(o.metadata.name) });
+        if (!this.delete({ type, namespace: ns, name: String(o.metadata.name) }).gone) remaining = true;
       }
     }
+    return remaining;
+  }
+
+  /** After an object left a Terminating namespace: remove the namespace once it is empty. */
+  private finishNamespace(ns: unknown): void {
+    const nsObj = typeof ns === "string" ? this.store.get("/namespaces", "", ns) : undefined;
+    if (!nsObj?.metadata.deletionTimestamp) return;
+    if (this.registry.all().some((x) => x.namespaced && this.store.list(x.storeKey, String(ns)).length > 0)) return;
+    const rv = String(this.store.nextResourceVersion());
+    this.store.remove("/namespaces", { ...nsObj, metadata: { ...nsObj.metadata, resourceVersion: rv } });
   }
 
   private dropCrd(crd: KubeObject): void {

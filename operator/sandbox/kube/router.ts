@@ -8,9 +8,17 @@ import { parse as parseYaml } from "yaml";
 import type { Crud, Target } from "./crud.js";
 import { coreVersions, group as groupDoc, groupList, openApiV2, resourceList, versionInfo } from "./discovery.js";
 import { applyPatch } from "./patch.js";
+import { decodeProtobufObject, isProtobuf } from "./protobuf.js";
 import type { Registry } from "./registry.js";
 import { apiVersionOf } from "./resources.js";
-import { ApiError, badRequest, failureStatus, methodNotAllowed, reasonForCode } from "./status.js";
+import {
+  ApiError,
+  badRequest,
+  failureStatus,
+  methodNotAllowed,
+  reasonForCode,
+  unsupportedMediaType,
+} from "./status.js";
 import type { Store } from "./store.js";
 import { toTable, wantsTable } from "./table.js";
 import type { WatchHub } from "./watch.js";
@@ -55,7 +63,14 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY) throw new ApiError(413, "RequestEntityTooLarge", "request body too large");
     chunks.push(c);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const raw = Buffer.concat(chunks);
+  if (isProtobuf(req.headers["content-type"])) {
+    // kubectl sends built-in objects as protobuf: metadata-only creates and DeleteOptions are understood
+    if (req.method === "DELETE") return undefined;
+    if (req.method === "POST") return decodeProtobufObject(raw);
+    throw unsupportedMediaType("application/vnd.kubernetes.protobuf", ["application/json", "application/yaml"]);
+  }
+  const text = raw.toString("utf8");
   if (!text.trim()) return undefined;
   const yaml = /yaml/i.test(req.headers["content-type"] ?? "");
   try {
