@@ -14,6 +14,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parse } from "@marcbachmann/cel-js";
 import type { TSchema } from "@sinclair/typebox";
 import { structuralSchema, type JsonSchema } from "./crd.js";
+import { API_VERSION } from "./group.js";
 import type { CelRule } from "./schema-helpers.js";
 import { PrivateEcsNetworkSpecSchema, type PrivateEcsNetworkSpec } from "./private-ecs-network.js";
 // A module cycle (ecr-access.ts compiles its validator with compileSpecValidator below); safe because
@@ -228,6 +229,61 @@ export function validateSpec<K extends keyof SpecOf>(
   opts?: ValidateOptions,
 ): SpecResult<SpecOf[K]> {
   return (validators[kind] as SpecValidator<SpecOf[K]>)(spec, opts);
+}
+
+/** A manifest read from a file, checked: its kind, metadata and defaulted spec. */
+export type ManifestResult =
+  | {
+      readonly ok: true;
+      readonly kind: keyof SpecOf;
+      readonly metadata: { readonly name: string; readonly namespace?: string; readonly uid?: string };
+      readonly spec: SpecOf[keyof SpecOf];
+    }
+  | { readonly ok: false; readonly errors: SpecError[] };
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Validates a whole object as read from a YAML/JSON file (`ecsnet plan -f`): apiVersion `ecsnet.dev/v1alpha1`,
+ * a kind ecsnet serves, `metadata.name` (and `namespace`, when given) as DNS labels, then the spec as
+ * {@link validateSpec} does. Never throws.
+ */
+export function validateManifest(obj: unknown): ManifestResult {
+  if (!isObject(obj))
+    return { ok: false, errors: [{ path: "", message: "must be an object (a Kubernetes manifest)" }] };
+  const errors: SpecError[] = [];
+  if (obj["apiVersion"] !== API_VERSION) {
+    errors.push({ path: "apiVersion", message: `must be ${API_VERSION}, not ${JSON.stringify(obj["apiVersion"])}` });
+  }
+  const kind = obj["kind"];
+  const known = typeof kind === "string" && Object.prototype.hasOwnProperty.call(validators, kind);
+  if (!known) {
+    errors.push({
+      path: "kind",
+      message: `must be one of ${Object.keys(validators).join(", ")}, not ${JSON.stringify(kind)}`,
+    });
+  }
+  const meta = isObject(obj["metadata"]) ? obj["metadata"] : {};
+  for (const field of ["name", "namespace"] as const) {
+    const v = meta[field];
+    if (v === undefined && field === "namespace") continue;
+    if (typeof v !== "string" || v.length > 63 || !NAME.test(v)) {
+      errors.push({
+        path: `metadata.${field}`,
+        message: "must be a DNS label: lower-case letters, digits and '-', at most 63",
+      });
+    }
+  }
+  if (!known) return { ok: false, errors };
+  const r = validateSpec(kind as keyof SpecOf, obj["spec"]);
+  if (!r.ok) errors.push(...r.errors);
+  if (errors.length > 0 || !r.ok) return { ok: false, errors };
+  const metadata = {
+    name: meta["name"] as string,
+    ...(typeof meta["namespace"] === "string" ? { namespace: meta["namespace"] } : {}),
+    ...(typeof meta["uid"] === "string" ? { uid: meta["uid"] } : {}),
+  };
+  return { ok: true, kind: kind as keyof SpecOf, metadata, spec: r.spec };
 }
 
 /** One line per error, `path: message`, for CLI output and condition messages. */

@@ -1,4 +1,4 @@
-import { validateSpec, formatSpecErrors, type SpecError } from "../../../operator/api/validate.js";
+import { formatSpecErrors, validateManifest, validateSpec, type SpecError } from "../../../operator/api/validate.js";
 
 /** The smallest valid spec. */
 const minimal = () => ({ vpcId: "vpc-0123456789abcdef0", privateSubnets: { ids: ["subnet-0a1b2c3d"] } });
@@ -252,5 +252,37 @@ describe("validateSpec(EcrAccess)", () => {
     const r = validateSpec("EcrAccess", { nonsense: true });
     expect(r.ok).toBe(false);
     expect(r.ok ? [] : r.errors.map((e) => e.path)).toContain("spec.nonsense");
+  });
+});
+
+describe("validateManifest", () => {
+  const manifest = (over: Record<string, unknown> = {}) => ({
+    apiVersion: "ecsnet.dev/v1alpha1",
+    kind: "PrivateEcsNetwork",
+    metadata: { name: "shop", namespace: "prod" },
+    spec: minimal(),
+    ...over,
+  });
+
+  it("returns the kind, metadata and defaulted spec of a valid manifest", () => {
+    const r = validateManifest(manifest());
+    expect(r.ok && [r.kind, r.metadata, (r.spec as { vpcDns: string }).vpcDns]).toEqual([
+      "PrivateEcsNetwork",
+      { name: "shop", namespace: "prod" },
+      "Check",
+    ]);
+  });
+
+  it("names a wrong apiVersion, an unknown kind and a bad name together", () => {
+    const r = validateManifest(manifest({ apiVersion: "v1", kind: "Network", metadata: { name: "Shop_1" } }));
+    expect(r.ok ? [] : r.errors.map((e) => e.path)).toEqual(["apiVersion", "kind", "metadata.name"]);
+  });
+
+  it("reports spec errors with their spec paths", () => {
+    const r = validateManifest(manifest({ spec: { ...minimal(), egress: { mode: "NatGateway" } } }));
+    expect(r.ok ? [] : r.errors).toContainEqual({
+      path: "spec.egress.natGateway",
+      message: expect.stringMatching(/publicSubnetIds/),
+    });
   });
 });
