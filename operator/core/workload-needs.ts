@@ -18,6 +18,7 @@
  * definition, so `kms` is required only when a KMS key is referenced (exec configuration) or when the
  * caller passes `includeKms: true` (e.g. the user knows their secrets use a CMK).
  */
+import type { EcrAccessSpec } from "../api/ecr-access.js";
 import type { Contribution } from "./model.js";
 import { ecrEndpointStatements, s3LayerStatements, type RepositoryRef } from "./ecr-policy.js";
 
@@ -340,4 +341,19 @@ export function toContribution(source: string, needs: WorkloadNeeds, opts: Contr
     endpoints,
     policyStatements: { "ecr.api": ecr, "ecr.dkr": ecr, s3: s3LayerStatements(opts.region) },
   };
+}
+
+/**
+ * The needs of one EcrAccess: from `spec.repositories`, or from `discovered` (the result of discovering
+ * `spec.ecs`; pass null when the spec names repositories). Throws when the spec names an ECS cluster but
+ * `discovered` is null (the caller must discover first). Pure.
+ */
+export function ecrAccessNeeds(
+  spec: EcrAccessSpec,
+  discovered: DiscoveredWorkloads | null,
+  opts: NeedsOptions,
+): WorkloadNeeds {
+  if (spec.repositories) return workloadNeeds({ repositories: spec.repositories }, opts);
+  if (!discovered) throw new Error("cannot derive needs: spec.ecs is set but nothing was discovered");
+  return workloadNeeds(discovered, opts);
 }

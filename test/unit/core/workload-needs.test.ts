@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
+import fc from "fast-check";
 import {
   baselineNeeds,
+  ecrAccessNeeds,
   parseImage,
   parseRepository,
   toContribution,
@@ -232,6 +234,67 @@ describe("toContribution", () => {
     expect(Object.keys(c.policyStatements).sort()).toEqual(["ecr.api", "ecr.dkr", "s3"]);
     expect(JSON.stringify(c.policyStatements["ecr.dkr"])).toContain(
       `arn:aws:ecr:us-east-1:${ACCT}:repository/team/web`,
+    );
+  });
+});
+
+describe("ecrAccessNeeds", () => {
+  it("uses the repositories of a repository-list spec", () => {
+    const spec = { networkRef: { name: "n" }, repositories: ["team/web"], restrictEndpointPolicies: true };
+    expect(ecrAccessNeeds(spec, null, { region: "us-east-1", accountId: ACCT }).repositories).toEqual([
+      { account: ACCT, region: "us-east-1", name: "team/web" },
+    ]);
+  });
+  it("uses the discovered workloads of an ECS spec and refuses to guess without them", () => {
+    const spec = { networkRef: { name: "n" }, ecs: { cluster: "c" }, restrictEndpointPolicies: false };
+    expect(ecrAccessNeeds(spec, world([service({ launchType: "EC2" })]), { region: "us-east-1" }).launchTypes).toEqual([
+      "EC2",
+    ]);
+    expect(() => ecrAccessNeeds(spec, null, { region: "us-east-1" })).toThrow("nothing was discovered");
+  });
+});
+
+describe("workloadNeeds properties", () => {
+  const images = fc.constantFrom(`${ECR}/a:1`, `${ECR}/b@sha256:x`, "nginx", "public.ecr.aws/x/y:2", "ghcr.io/o/r:v");
+  const refs = fc.constantFrom(
+    "arn:aws:ssm:us-east-1:1:parameter/p",
+    "/p",
+    "arn:aws:secretsmanager:us-east-1:1:secret:s",
+  );
+  const svc = fc.record({
+    name: fc.constantFrom("a", "b", "c", "d"),
+    ec2: fc.boolean(),
+    exec: fc.boolean(),
+    image: images,
+    logs: fc.boolean(),
+    secrets: fc.array(refs, { maxLength: 2 }),
+  });
+  const build = (s: { name: string; ec2: boolean; exec: boolean; image: string; logs: boolean; secrets: string[] }) =>
+    service({
+      name: s.name,
+      launchType: s.ec2 ? "EC2" : "FARGATE",
+      enableExecuteCommand: s.exec,
+      containers: [container({ image: s.image, secretRefs: s.secrets, ...(s.logs ? { logDriver: "awslogs" } : {}) })],
+    });
+
+  it("gives the same needs whatever the order of the services", () => {
+    fc.assert(
+      fc.property(fc.array(svc, { maxLength: 5 }), (specs) => {
+        const forward = needs(world(specs.map(build)));
+        const backward = needs(world([...specs].reverse().map(build)));
+        expect(backward).toEqual(forward);
+      }),
+    );
+  });
+
+  it("always gives a reason for every required endpoint and lists endpoints sorted without duplicates", () => {
+    fc.assert(
+      fc.property(fc.array(svc, { maxLength: 5 }), (specs) => {
+        const n = needs(world(specs.map(build)));
+        expect(Object.keys(n.reasons)).toEqual(n.endpoints);
+        expect([...new Set(n.endpoints)].sort()).toEqual(n.endpoints);
+        expect(n.endpoints.includes("ecr.dkr")).toBe(n.repositories.length > 0);
+      }),
     );
   });
 });
