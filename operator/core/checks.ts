@@ -267,7 +267,9 @@ function checkInterfaceEndpoint(w: World, short: string, why: string): Check[] {
     out.push(pass(`endpoint-private-dns:${short}`, ep.id, `private DNS is on for ${ep.id}`));
   }
   const epAzs = new Set(ep.subnetIds.flatMap((id) => w.subnets.get(id)?.az ?? []));
-  const uncovered = w.taskSubnets.filter((s) => !epAzs.has(s.az));
+  // An AZ where the service is not offered cannot get an endpoint subnet: cross-AZ there is unavoidable.
+  const offered = w.input.topology.services.find((s) => s.shortName === short && s.type === "Interface")?.azs;
+  const uncovered = w.taskSubnets.filter((s) => !epAzs.has(s.az) && (!offered || offered.includes(s.az)));
   if (w.taskSubnets.length > 0) {
     out.push(
       uncovered.length === 0

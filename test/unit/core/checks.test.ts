@@ -327,6 +327,16 @@ describe("runChecks", () => {
     expect(c.message).toContain("us-east-1b");
   });
 
+  it("passes the AZ check when the service is not offered in the task subnet's AZ at all", () => {
+    const eps = observed().endpoints.map((e) =>
+      e.serviceName.endsWith("logs") ? { ...e, subnetIds: ["subnet-a"] } : e,
+    );
+    const services = [
+      { shortName: "logs", serviceName: `com.amazonaws.${R}.logs`, type: "Interface" as const, azs: ["us-east-1a"] },
+    ];
+    expect(failed(input({ topology: { ...topology, services }, observed: observed({ endpoints: eps }) }))).toEqual([]);
+  });
+
   it("fails the endpoint policy check when the ecr.dkr policy does not list the repository used", () => {
     const policy = policyDocument(ecrEndpointStatements("ns/x", [{ account: ACCT, region: R, name: "other" }]));
     const eps = observed().endpoints.map((e) => (e.serviceName.endsWith("ecr.dkr") ? { ...e, policy } : e));
