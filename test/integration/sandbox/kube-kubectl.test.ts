@@ -27,7 +27,6 @@ function hasKubectl(): boolean {
 }
 const kubectlInstalled = hasKubectl();
 if (!kubectlInstalled) {
-  // eslint-disable-next-line no-console
   console.warn("skipping the kubectl tests of the sandbox Kubernetes API: kubectl is not installed");
 }
 const describeWithKubectl = kubectlInstalled ? describe : describe.skip;
