@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { cidrCovers, firstFailure, runChecks, type CheckInput } from "../../../operator/core/checks.js";
 import type {
+  DesiredNetwork,
   ObservedEndpoint,
   ObservedNatGateway,
   ObservedNetwork,
@@ -399,6 +400,13 @@ describe("runChecks", () => {
     expect(f[0]?.message).toContain("nginx:1");
     expect(f[0]?.message).toContain("CannotPullContainerError");
     expect(f[0]).toMatchObject({ resource: "rtb-a", reason: "NoDefaultRoute" });
+  });
+
+  it("fails the egress check for each task route table without a default route when the network wants NAT egress", () => {
+    const network = { natGateways: new Map([["nat:us-east-1a", {}]]) } as unknown as DesiredNetwork;
+    const f = failed(input({ network }));
+    expect(f.map((c) => c.name)).toEqual(["egress-route:rtb-a", "egress-route:rtb-b"]);
+    expect(f[0]).toMatchObject({ reason: "NoDefaultRoute", resource: "rtb-a" });
   });
 
   it("checks only the given task subnets", () => {
