@@ -1,0 +1,247 @@
+/**
+ * A list+watch informer that owns its own recovery, emitting object keys (`namespace/name`) and
+ * keeping a cache the reconcilers read from.
+ *
+ * Built on client-node's `Watch` transport rather than its `ListWatch`, whose loop is the problem:
+ * it stops for good after any error other than 410, cannot see bookmarks, and a restart while a
+ * list is in flight leaves two watches feeding one cache. Here each (re)start is a new session;
+ * callbacks of an older session are ignored, so at most one watch ever feeds the cache.
+ *
+ * - 410 Gone (as a response or an ERROR event): relist at once; the relist diffs against the cache,
+ *   so objects deleted meanwhile still emit their key. Nothing is missed.
+ * - Any other error (list or watch): restart with capped exponential backoff, 1 s → 30 s, jittered.
+ * - The server closing a watch normally: resume from the last resourceVersion at once.
+ * - Watchdog: a watch silent for `watchdogMs` (default 5 min; bookmarks count as activity) is
+ *   restarted, because watches are known to go quiet without an error (client-node #364, #596).
+ */
+import { Watch } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { Metrics } from "../observability/metrics.js";
+import { systemClock, type Clock, type TimerHandle } from "../runtime/clock.js";
+import type { KeySource } from "../runtime/manager.js";
+import { collectionPath, statusOf, type KubeClient, type KubeObject, type ResourceRef } from "./client.js";
+
+/** Options of {@link Informer}. */
+export interface InformerOptions {
+  readonly client: KubeClient;
+  readonly resource: ResourceRef;
+  /** Watch one namespace; absent → all namespaces. */
+  readonly namespace?: string;
+  /** Only objects matching this label selector (sharding across instances). */
+  readonly labelSelector?: string;
+  /** Restart backoff; default 1 000 → 30 000 ms. */
+  readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  /** Restart a watch with no event (bookmarks included) for this long. Default 300 000 ms. */
+  readonly watchdogMs?: number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** Called on every restart (after the metric and the log line). */
+  readonly onRestart?: (info: {
+    readonly reason: RestartReason;
+    readonly delayMs: number;
+    readonly error?: unknown;
+  }) => void;
+}
+
+/** Why the informer restarted its list/watch. */
+export type RestartReason = "error" | "gone" | "watchdog";
+
+/** The key of an object: `namespace/name`, or `name` for cluster-scoped objects. */
+export function keyOf(o: KubeObject): string {
+  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : `${o.metadata.name}`;
+}
+
+/** Informer over one resource type. Implements the manager's {@link KeySource}. */
+export class Informer<T extends KubeObject = KubeObject> implements KeySource {
+  readonly name: string;
+  private readonly cache = new Map<string, T>();
+  private readonly listeners = new Set<(key: string) => void>();
+  private readonly clock: Clock;
+  private readonly watch: Watch;
+  private session = 0;
+  private running = false;
+  private resourceVersion = "";
+  private failures = 0;
+  private lastActivity = 0;
+  private request: AbortController | undefined;
+  private timer: TimerHandle | undefined;
+  private watchdog: TimerHandle | undefined;
+  private backingOff = false;
+  private syncedFlag = false;
+  private resolveSynced!: () => void;
+  private readonly syncedPromise = new Promise<void>((r) => (this.resolveSynced = r));
+
+  constructor(private readonly o: InformerOptions) {
+    this.name = o.resource.plural;
+    this.clock = o.clock ?? systemClock;
+    this.watch = new Watch(o.client.kubeConfig);
+    o.metrics?.initInformer(this.name);
+  }
+
+  /** Begin listing and watching. No-op if running. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.armWatchdog();
+    void this.run(++this.session);
+  }
+
+  /** Stop watching; the cache keeps its content. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.session++;
+    this.timer?.cancel();
+    this.watchdog?.cancel();
+    this.request?.abort();
+    this.request = undefined;
+  }
+
+  /** Resolves once the first list has filled the cache. */
+  synced(): Promise<void> {
+    return this.syncedPromise;
+  }
+
+  hasSynced(): boolean {
+    return this.syncedFlag;
+  }
+
+  /** The cached object, or undefined. Use `namespace` "" (or omit) for cluster-scoped objects. */
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  /** Every cached object. */
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  keys(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  onKey(listener: (key: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async run(session: number): Promise<void> {
+    const stale = () => session !== this.session;
+    this.backingOff = false;
+    // Session start counts as activity, so a list or connect that hangs is caught by the watchdog too.
+    this.lastActivity = this.clock.now();
+    try {
+      if (this.resourceVersion === "") {
+        const sel = this.o.labelSelector === undefined ? {} : { labelSelector: this.o.labelSelector };
+        const ns = this.o.namespace === undefined ? {} : { namespace: this.o.namespace };
+        const list = await this.o.client.list<T>({ resource: this.o.resource, ...ns, ...sel });
+        if (stale()) return;
+        this.replaceAll(list.items);
+        this.resourceVersion = list.resourceVersion;
+        this.failures = 0;
+        if (!this.syncedFlag) {
+          this.syncedFlag = true;
+          this.resolveSynced();
+        }
+      }
+      const query: Record<string, string> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: "true" };
+      if (this.o.labelSelector !== undefined) query.labelSelector = this.o.labelSelector;
+      const path = collectionPath(this.o.resource, this.o.namespace);
+      const req = await this.watch.watch(
+        path,
+        query,
+        (type: string, obj: T & { code?: number }) => !stale() && this.onEvent(type, obj),
+        (err: unknown) => !stale() && this.onDone(err),
+      );
+      // The watch may have been superseded while connecting: close it, it must not feed the cache.
+      if (stale()) req.abort();
+      else this.request = req;
+    } catch (err) {
+      if (!stale()) this.restart(statusOf(err) === 410 ? "gone" : "error", err);
+    }
+  }
+
+  private onEvent(type: string, obj: T & { code?: number }): void {
+    this.lastActivity = this.clock.now();
+    if (type === "ERROR") {
+      // 410: our resourceVersion is too old. Relist when the server ends this watch (onDone).
+      if (obj.code === 410) this.resourceVersion = "";
+      return;
+    }
+    this.failures = 0;
+    if (type === "ADDED" || type === "MODIFIED") this.upsert(obj);
+    if (type === "DELETED" && this.cache.delete(keyOf(obj))) this.emit(keyOf(obj));
+    const rv = obj.metadata?.resourceVersion;
+    if (rv && this.resourceVersion !== "") this.resourceVersion = rv;
+  }
+
+  private onDone(err: unknown): void {
+    this.request = undefined;
+    if (!this.running) return;
+    if (err) return this.restart(statusOf(err) === 410 ? "gone" : "error", err);
+    if (this.resourceVersion === "") return this.restart("gone");
+    // A normal close (server timeout, connection dropped): resume from where we were, at once.
+    void this.run(++this.session);
+  }
+
+  /** Start a new session: at once for 410 (relist), after backoff for errors, at once for the watchdog. */
+  private restart(reason: RestartReason, error?: unknown): void {
+    const session = ++this.session;
+    this.request?.abort();
+    this.request = undefined;
+    this.timer?.cancel();
+    if (reason === "gone") this.resourceVersion = "";
+    let delayMs = 0;
+    if (reason === "error") {
+      const initial = this.o.backoff?.initialMs ?? 1_000;
+      const max = this.o.backoff?.maxMs ?? 30_000;
+      // Jitter (up to +20%) keeps several informers from retrying against the API server in lockstep.
+      delayMs = Math.min(max, initial * 2 ** this.failures) * (1 + Math.random() * 0.2);
+      this.failures++;
+    }
+    this.o.metrics?.informerRestartsTotal.inc({ resource: this.name });
+    this.o.logger?.warn(
+      { resource: this.name, reason, delayMs: Math.round(delayMs), err: error },
+      "informer restarting",
+    );
+    this.o.onRestart?.({ reason, delayMs, error });
+    this.backingOff = delayMs > 0;
+    this.timer = this.clock.setTimer(() => {
+      if (this.running && session === this.session) void this.run(session);
+    }, delayMs);
+  }
+
+  private armWatchdog(): void {
+    const limit = this.o.watchdogMs ?? 300_000;
+    this.watchdog = this.clock.setTimer(
+      () => {
+        if (!this.running) return;
+        // A session waiting out its backoff is not silent, it is waiting; anything else must show life.
+        if (!this.backingOff && this.clock.now() - this.lastActivity >= limit) this.restart("watchdog");
+        this.armWatchdog();
+      },
+      Math.max(10, Math.min(limit, 30_000)),
+    );
+  }
+
+  private replaceAll(items: T[]): void {
+    const fresh = new Set(items.map(keyOf));
+    for (const key of [...this.cache.keys()]) {
+      if (fresh.has(key)) continue;
+      this.cache.delete(key);
+      this.emit(key);
+    }
+    for (const item of items) this.upsert(item);
+  }
+
+  private upsert(obj: T): void {
+    const key = keyOf(obj);
+    const prev = this.cache.get(key);
+    this.cache.set(key, obj);
+    if (!prev || prev.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit(key);
+  }
+
+  private emit(key: string): void {
+    for (const l of this.listeners) l(key);
+  }
+}
