@@ -160,6 +160,21 @@ describe("ECS container instances in the sandbox", () => {
     ]);
   });
 
+  it("seeds statuses no public API sets, such as REGISTRATION_FAILED, and filters the listing by them", () => {
+    const ecs = fresh();
+    ecs.handle("CreateCluster", { clusterName: "ec2" });
+    seedContainerInstance(ecs, { cluster: "ec2", ec2InstanceId: "i-0aaa", region: REGION });
+    const failed = seedContainerInstance(ecs, {
+      cluster: "ec2",
+      ec2InstanceId: "i-0bbb",
+      region: REGION,
+      status: "REGISTRATION_FAILED",
+    });
+    expect(ecs.handle("ListContainerInstances", { cluster: "ec2", status: "REGISTRATION_FAILED" })).toEqual({
+      containerInstanceArns: [failed],
+    });
+  });
+
   it("rejects a registration whose identity document names no EC2 instance", () => {
     const ecs = fresh();
     ecs.handle("CreateCluster", { clusterName: "ec2" });

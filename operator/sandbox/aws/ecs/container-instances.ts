@@ -1,9 +1,9 @@
 /**
  * Container instance operations: RegisterContainerInstance (what the ECS agent calls),
  * DeregisterContainerInstance, UpdateContainerInstancesState, ListContainerInstances,
- * DescribeContainerInstances, plus one sandbox-only operation, SandboxSetAgentConnected,
- * because no ECS API sets `agentConnected` (the agent's connection does): tests use it to
- * model an instance whose agent cannot reach the ECS endpoints.
+ * DescribeContainerInstances, plus one sandbox-only operation, SandboxSetContainerInstanceState,
+ * because no ECS API sets `agentConnected` (the agent's connection does) or statuses such as
+ * REGISTRATION_FAILED: tests use it to model an instance whose agent cannot reach the ECS endpoints.
  */
 import { createHash } from "node:crypto";
 import { containerInstanceArn, containerInstanceIdOf } from "./arns.js";
@@ -157,15 +157,20 @@ const describe: EcsOperation = (ctx, input) => {
   return { containerInstances: found.map(render), failures };
 };
 
-/** Sandbox-only: sets whether an instance's agent is connected ({cluster, containerInstance, agentConnected}). */
-const setAgentConnected: EcsOperation = (ctx, input) => {
+/**
+ * Sandbox-only: {cluster, containerInstance, agentConnected?, status?} sets what the agent's
+ * connection and lifecycle would; any ContainerInstance status is accepted.
+ */
+const setState: EcsOperation = (ctx, input) => {
   const cluster = requireCluster(ctx, optString(input, "cluster"));
   const connected = optBool(input, "agentConnected");
-  if (connected === undefined) throw invalidParameter("agentConnected is required.");
+  const status = optString(input, "status");
+  if (status !== undefined && !STATUSES.includes(status)) throw invalidParameter(`Invalid status: ${status}.`);
   const { found } = lookup(ctx, cluster.name, [optString(input, "containerInstance") ?? ""]);
   const record = found[0];
   if (record === undefined) throw invalidParameter("The referenced container instance was not found.");
-  record.body.agentConnected = connected;
+  if (connected !== undefined) record.body.agentConnected = connected;
+  if (status !== undefined) record.body.status = status;
   return { containerInstance: render(record) };
 };
 
@@ -176,5 +181,5 @@ export const containerInstanceOperations: Readonly<Record<string, EcsOperation>>
   UpdateContainerInstancesState: updateState,
   ListContainerInstances: list,
   DescribeContainerInstances: describe,
-  SandboxSetAgentConnected: setAgentConnected,
+  SandboxSetContainerInstanceState: setState,
 };

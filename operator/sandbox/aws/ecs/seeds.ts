@@ -2,7 +2,11 @@
  * Ready-made ECS workloads for demos and tests. Everything goes through `EcsSandbox.handle`, so
  * the seeded data is exactly what the API would hold after the same requests.
  */
+import { seedContainerInstance } from "./seed-container-instance.js";
 import type { EcsSandbox } from "./service.js";
+
+export { seedContainerInstance } from "./seed-container-instance.js";
+export type { ContainerInstanceStatus } from "./seed-container-instance.js";
 
 /** Which workload `seedEcsApp` creates. */
 export const EcsAppKind = { FargateApp: "fargate-app", Ec2App: "ec2-app" } as const;
@@ -157,43 +161,4 @@ export function seedEcsApp(
     }
   }
   return { clusterArn: created.cluster.clusterArn, serviceNames: apps.map((a) => a.name), taskDefinitionArns };
-}
-
-/**
- * Registers one container instance as its ECS agent would (RegisterContainerInstance), then
- * applies `status` (ACTIVE | DRAINING, default ACTIVE) and `agentConnected` (default true).
- * Returns its ARN. The cluster must exist.
- */
-export function seedContainerInstance(
-  ecs: EcsSandbox,
-  opts: {
-    cluster: string;
-    ec2InstanceId: string;
-    region: string;
-    availabilityZone?: string;
-    status?: "ACTIVE" | "DRAINING";
-    agentConnected?: boolean;
-  },
-): string {
-  const document = {
-    instanceId: opts.ec2InstanceId,
-    region: opts.region,
-    availabilityZone: opts.availabilityZone ?? `${opts.region}a`,
-  };
-  const out = ecs.handle("RegisterContainerInstance", {
-    cluster: opts.cluster,
-    instanceIdentityDocument: JSON.stringify(document),
-  }) as { containerInstance: { containerInstanceArn: string } };
-  const arn = out.containerInstance.containerInstanceArn;
-  if (opts.status === "DRAINING") {
-    ecs.handle("UpdateContainerInstancesState", {
-      cluster: opts.cluster,
-      containerInstances: [arn],
-      status: "DRAINING",
-    });
-  }
-  if (opts.agentConnected === false) {
-    ecs.handle("SandboxSetAgentConnected", { cluster: opts.cluster, containerInstance: arn, agentConnected: false });
-  }
-  return arn;
 }

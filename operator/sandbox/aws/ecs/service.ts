@@ -37,7 +37,7 @@ const operations: Readonly<Record<string, EcsOperation>> = {
   ...containerInstanceOperations,
 };
 
-/** The operation names the sandbox answers (ECS names, plus SandboxSetAgentConnected). */
+/** The operation names the sandbox answers (ECS names, plus SandboxSetContainerInstanceState). */
 export const ecsOperationNames: readonly string[] = Object.keys(operations).sort();
 
 /**
