@@ -85,7 +85,8 @@ function top(kind: "stalled" | "reconciling" | "ready", reason: string, message:
   return { ready: no(reason, m), reconciling: yes(reason, m), stalled: no(reason, "nothing in the way") };
 }
 
-const failureText = (key: string, e: ClassifiedError): string => `${key}: ${e.code}: ${e.message}`;
+const failureText = (key: string, e: ClassifiedError): string =>
+  key ? `${key}: ${e.code}: ${e.message}` : `${e.code}: ${e.message}`;
 
 /** Decides Ready/Reconciling/Stalled (see module doc for the rules, in this order). */
 function decide(input: StatusInput, findings: ReadonlyMap<PartType, Finding[]>): TopLevel {
@@ -96,7 +97,7 @@ function decide(input: StatusInput, findings: ReadonlyMap<PartType, Finding[]>):
     return top("stalled", Reason.InvalidSpec, `the spec is invalid: ${text.join("; ")}${andMore(errs.length - 3)}`);
   }
   const failures = results.flatMap((r) => (r.outcome === "failed" ? [{ key: r.key as string, error: r.error }] : []));
-  if (input.error) failures.unshift({ key: "reconcile", error: input.error });
+  if (input.error) failures.unshift({ key: "", error: input.error });
   const terminal = failures.filter((f) => f.error.class === "terminal");
 
   const blocked = [...(plan?.blocked ?? [])];
@@ -108,7 +109,9 @@ function decide(input: StatusInput, findings: ReadonlyMap<PartType, Finding[]>):
     const more = blocked.length + terminal.length - 1;
     if (first) return top("stalled", first.reason, `${first.message}${andMore(more)}`);
     const t = terminal[0]!;
-    return top("stalled", Reason.AwsError, `${failureText(t.key, t.error)}; retrying cannot fix this${andMore(more)}`);
+    // A code that is one of our reasons (e.g. VpcNotFound from topology resolution) is the better reason.
+    const known = (Object.values(Reason) as string[]).includes(t.error.code) ? t.error.code : Reason.AwsError;
+    return top("stalled", known, `${failureText(t.key, t.error)}; retrying cannot fix this${andMore(more)}`);
   }
   if (input.deleting) return top("reconciling", Reason.Deleting, "deleting what ecsnet created in AWS");
 
@@ -202,8 +205,10 @@ function overlay(input: StatusInput, findings: Map<PartType, Finding[]>): void {
 export function deriveStatus(prev: PrivateEcsNetworkStatus | undefined, input: StatusInput): PrivateEcsNetworkStatus {
   const { desired, observed, generation } = input;
   const evaluated = desired && observed && !input.specErrors?.length;
-  const findings = evaluated ? evaluateParts(desired, observed, input.results) : new Map<PartType, Finding[]>();
-  if (evaluated) overlay(input, findings);
+  // While deleting, parts going missing is the point: they are not evaluated (Unknown, reason Deleting).
+  const parts = evaluated && !input.deleting;
+  const findings = parts ? evaluateParts(desired, observed, input.results) : new Map<PartType, Finding[]>();
+  if (parts) overlay(input, findings);
   const t = decide(input, findings);
 
   let conditions = prev?.conditions;

@@ -733,3 +733,36 @@ describe("statusChanged", () => {
     expect(statusChanged(undefined, a)).toBe(true);
   });
 });
+
+describe("deriveStatus while deleting and on early errors", () => {
+  it("uses the error code as the reason when it is one of ecsnet's reasons, such as VpcNotFound", () => {
+    const s = deriveStatus(undefined, {
+      ...input({ desired: null, observed: null, plan: null }),
+      error: { class: "terminal", code: "VpcNotFound", message: "VPC vpc-0123abcd does not exist in us-east-1" },
+    });
+    expect(cond(s, "Stalled")).toMatchObject({
+      status: "True",
+      reason: "VpcNotFound",
+      message: "VpcNotFound: VPC vpc-0123abcd does not exist in us-east-1; retrying cannot fix this",
+    });
+  });
+
+  it("leaves the parts Unknown while deleting, and still lists what remains in AWS", () => {
+    const plan: Plan = {
+      ...emptyPlan,
+      actions: [
+        {
+          kind: "DeleteEndpoint",
+          key: k("endpoint:logs"),
+          reason: "Deleting",
+          detail: "delete vpce-logs000001",
+          endpointId: "vpce-logs000001",
+        },
+      ],
+    };
+    const s = deriveStatus(undefined, input({ deleting: true, plan }));
+    expect(summary(s, "Reconciling")).toEqual(["True", "Deleting"]);
+    expect(summary(s, "EndpointsReady")).toEqual(["Unknown", "Deleting"]);
+    expect(s.endpoints?.map((e) => e.id)).toContain("vpce-logs000001");
+  });
+});
