@@ -51,9 +51,12 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
         }),
       );
     }
-    const keep = pickKeeper(
-      forKey.filter((n) => n.subnetId === want.subnetId && (n.state === "pending" || n.state === "available")),
-    );
+    // In place = in the desired subnet and, when the user gives the EIP, holding that one (a NAT's primary
+    // EIP cannot be changed: another one means a replacement NAT).
+    const givenEip = d.elasticIps.get(want.eipKey)?.givenAllocationId;
+    const inPlace = (n: ObservedNatGateway): boolean =>
+      n.subnetId === want.subnetId && (!givenEip || n.allocationIds.includes(givenEip));
+    const keep = pickKeeper(forKey.filter((n) => inPlace(n) && (n.state === "pending" || n.state === "available")));
     if (keep) {
       kept.add(keep);
       targets.set(want.key, { id: keep.id, available: keep.state === "available" });
