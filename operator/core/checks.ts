@@ -51,6 +51,11 @@ export interface CheckInput {
   readonly network?: DesiredNetwork;
   /** `EC2` adds the `ecs`, `ecs-agent`, `ecs-telemetry` endpoints to the needs. */
   readonly launchType?: "FARGATE" | "EC2";
+  /**
+   * Task subnets to check when `needs.taskSubnets` is empty (an EcrAccess naming repositories, or services
+   * not in awsvpc mode): typically the network's private subnets.
+   */
+  readonly fallbackTaskSubnets?: readonly string[];
   /** Security groups with their rules (endpoint SGs and task SGs) beyond `observed.securityGroups`. */
   readonly securityGroups?: readonly ObservedSecurityGroup[];
 }
@@ -123,7 +128,8 @@ function buildWorld(input: CheckInput): World {
   // Route tables read by observe() are fresher than the topology's.
   const tables = new Map([...topology.routeTables, ...observed.routeTables].map((t) => [t.id, t]));
   const sgs = new Map([...observed.securityGroups, ...(input.securityGroups ?? [])].map((g) => [g.id, g]));
-  const taskSubnets = input.needs.taskSubnets.flatMap((id) => subnets.get(id) ?? []);
+  const ids = input.needs.taskSubnets.length ? input.needs.taskSubnets : (input.fallbackTaskSubnets ?? []);
+  const taskSubnets = [...new Set(ids)].sort().flatMap((id) => subnets.get(id) ?? []);
   return { region: topology.region, vpcId: topology.vpcId, subnets, tables, sgs, taskSubnets, input };
 }
 

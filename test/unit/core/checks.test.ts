@@ -409,6 +409,20 @@ describe("runChecks", () => {
     expect(f[0]).toMatchObject({ reason: "NoDefaultRoute", resource: "rtb-a" });
   });
 
+  it("checks the fallback task subnets when the needs name none (an EcrAccess listing repositories)", () => {
+    const eps = observed().endpoints.map((e) => (e.type === "Gateway" ? { ...e, routeTableIds: ["rtb-a"] } : e));
+    const noSubnets = { ...goodNeeds, taskSubnets: [] };
+    expect(failed(input({ observed: observed({ endpoints: eps }), needs: noSubnets }))).toEqual([]);
+    const f = failed(
+      input({
+        observed: observed({ endpoints: eps }),
+        needs: noSubnets,
+        fallbackTaskSubnets: ["subnet-b", "subnet-a"],
+      }),
+    );
+    expect(f.map((c) => c.name)).toEqual(["s3-route:rtb-b"]);
+  });
+
   it("checks only the given task subnets", () => {
     const eps = observed().endpoints.map((e) => (e.type === "Gateway" ? { ...e, routeTableIds: ["rtb-a"] } : e));
     expect(
