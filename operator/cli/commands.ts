@@ -7,9 +7,18 @@ import { crdsCommand } from "./crds.js";
 import { diagnoseCommand } from "./diagnose.js";
 import { applyCommand, destroyCommand } from "./apply.js";
 import { planCommand } from "./plan.js";
+import { runCommand } from "./run.js";
 import { sandboxCommand } from "./sandbox.js";
 
 /** Every `ecsnet` subcommand, in help order. */
 export function commands(): Command[] {
-  return [planCommand(), applyCommand(), destroyCommand(), diagnoseCommand(), crdsCommand(), sandboxCommand()];
+  return [
+    runCommand(),
+    planCommand(),
+    applyCommand(),
+    destroyCommand(),
+    diagnoseCommand(),
+    crdsCommand(),
+    sandboxCommand(),
+  ];
 }

@@ -1,0 +1,84 @@
+/**
+ * `ecsnet run`: the operator. In a cluster (in-cluster config) or against a kubeconfig. SIGTERM/SIGINT:
+ * stop taking work, finish in-flight reconciles within the grace period, release the Lease, exit 0.
+ */
+import { hostname } from "node:os";
+import { Command } from "commander";
+import { loadConfig } from "../config.js";
+import { createLogger } from "../observability/log.js";
+import { startOperator } from "./operator.js";
+
+interface RunFlags {
+  kubeconfig?: string;
+  inCluster?: boolean;
+  namespace?: string;
+  selector?: string;
+  concurrency?: number;
+  resync?: number;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  identity?: string;
+  httpPort: number;
+  httpHost: "127.0.0.1" | "0.0.0.0";
+  region?: string;
+}
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
+  return n;
+};
+
+/** The `run` command. */
+export function runCommand(): Command {
+  return new Command("run")
+    .description("run the operator: watch PrivateEcsNetwork and EcrAccess objects and keep AWS matching them")
+    .option("--kubeconfig <path>", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)")
+    .option("--namespace <ns>", "watch only this namespace (default: all)")
+    .option("--selector <labels>", "reconcile only objects matching this label selector (sharding)")
+    .option("--concurrency <n>", "reconciles at once per kind (default ECSNET_CONCURRENCY or 4)", int("--concurrency"))
+    .option(
+      "--resync <seconds>",
+      "drift-sweep interval for converged objects (default ECSNET_RESYNC_MS or 300 s)",
+      int("--resync"),
+    )
+    .option("--no-leader-elect", "do not elect a leader (only for a single instance)")
+    .option("--lease-namespace <ns>", "namespace of the leader-election Lease", "ecsnet-system")
+    .option("--lease-name <name>", "name of the leader-election Lease", "ecsnet-leader")
+    .option("--identity <id>", "this instance's identity in the Lease (default: hostname-pid)")
+    .option("--http-port <port>", "port of /healthz, /readyz and /metrics", int("--http-port"), 8080)
+    .option("--http-host <host>", "address to serve HTTP on", "0.0.0.0")
+    .option("--region <region>", "region for specs that name none (default: ECSNET_REGION, then the AWS SDK's)")
+    .action(async (f: RunFlags) => {
+      const cfg = loadConfig();
+      const logger = createLogger({ level: cfg.logLevel });
+      const identity = f.identity ?? `${hostname()}-${process.pid}`;
+      const op = await startOperator({
+        kubeconfig: f.kubeconfig ? { path: f.kubeconfig } : { default: true },
+        ...(f.namespace ? { namespace: f.namespace } : {}),
+        ...(f.selector ? { selector: f.selector } : {}),
+        concurrency: f.concurrency ?? cfg.concurrency,
+        resyncMs: f.resync !== undefined ? f.resync * 1000 : cfg.resyncMs,
+        pendingRequeueMs: cfg.pendingRequeueMs,
+        ...(f.leaderElect ? { leaderElection: { namespace: f.leaseNamespace, name: f.leaseName, identity } } : {}),
+        http: { host: f.httpHost === "127.0.0.1" ? "127.0.0.1" : "0.0.0.0", port: f.httpPort },
+        defaultRegion: f.region ?? cfg.defaultRegion ?? "us-east-1",
+        logger,
+        instance: identity,
+      });
+      logger.info({ identity, port: op.port, leaderElect: f.leaderElect }, "ecsnet operator started");
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          logger.info({ signal }, "stopping: draining in-flight reconciles");
+          op.stop().then(resolve, (err: unknown) => {
+            logger.error({ err }, "stop failed");
+            resolve();
+          });
+        };
+        process.once("SIGTERM", () => stop("SIGTERM"));
+        process.once("SIGINT", () => stop("SIGINT"));
+      });
+      logger.info("stopped");
+    });
+}

@@ -1,0 +1,172 @@
+/**
+ * The EcrAccess reconciler: discover what the workloads need, contribute it to their network, run the
+ * path checks, report.
+ *
+ *   cache → validate → network (cache) → discover (ECS) → needs (pure) → contribution → checks (pure) → status
+ *
+ * An EcrAccess owns nothing in AWS: its contribution lives in {@link ContributionStore} and the network's
+ * reconcile turns it into endpoints and policies. When the contribution changes (a new task definition
+ * revision adds a secret, say), the network is enqueued at once.
+ */
+import type { EcrAccess, EcrAccessSpec } from "../api/ecr-access.js";
+import { validateEcrAccessSpec } from "../api/ecr-access.js";
+import { formatSpecErrors } from "../api/validate.js";
+import type { PrivateEcsNetwork } from "../api/private-ecs-network.js";
+import { deriveEcrAccessStatus, runChecks, type EcrAccessStatusInput } from "../core/checks.js";
+import type { Contribution, OwnerRef } from "../core/model.js";
+import { ecrAccessNeeds, toContribution, type WorkloadNeeds } from "../core/workload-needs.js";
+import { ClusterNotFoundError, discoverWorkloads, fetchSecurityGroups } from "../aws/discover.js";
+import type { EcsPort } from "../aws/ecs-port.js";
+import { classifyAwsError } from "../aws/errors.js";
+import { observe } from "../aws/observe.js";
+import { resolveTopology } from "../aws/topology.js";
+import { Kinds } from "../api/group.js";
+import type { KubeClient } from "../kube/client.js";
+import { done, requeueAfter, type ReconcileResult } from "../runtime/result.js";
+import type { Reconcile } from "../runtime/controller.js";
+import type { ContributionSource, ObjectCache } from "./private-ecs-network.js";
+import type { NetworkDeps } from "./reconcile-network.js";
+import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
+import { statusChanged } from "../core/status.js";
+
+/**
+ * The contributions of EcrAccess objects, by the network they reference. In memory: after a restart
+ * each EcrAccess is reconciled (and contributes) again; until then its network waits (see
+ * {@link ContributionSource.contributionsFor}).
+ */
+export class ContributionStore implements ContributionSource {
+  private readonly byAccess = new Map<string, { network: string; contribution: Contribution }>();
+
+  constructor(private readonly accesses: ObjectCache<EcrAccess>) {}
+
+  /** Record `access`'s contribution; true when it changed (the network must be reconciled). */
+  set(access: string, network: string, contribution: Contribution): boolean {
+    const prev = this.byAccess.get(access);
+    this.byAccess.set(access, { network, contribution });
+    return !prev || prev.network !== network || JSON.stringify(prev.contribution) !== JSON.stringify(contribution);
+  }
+
+  /** Forget `access`; returns the network it contributed to, if any. */
+  delete(access: string): string | undefined {
+    const prev = this.byAccess.get(access);
+    this.byAccess.delete(access);
+    return prev?.network;
+  }
+
+  contributionsFor(namespace: string, name: string): readonly Contribution[] | undefined {
+    const out: Contribution[] = [];
+    for (const a of this.accesses.list()) {
+      if (a.metadata.namespace !== namespace || a.spec?.networkRef?.name !== name || a.metadata.deletionTimestamp)
+        continue;
+      const c = this.byAccess.get(`${namespace}/${a.metadata.name}`);
+      if (!c) return undefined;
+      out.push(c.contribution);
+    }
+    return out.sort((x, y) => x.source.localeCompare(y.source));
+  }
+}
+
+export interface EcrAccessControllerDeps {
+  readonly cache: ObjectCache<EcrAccess>;
+  readonly networks: ObjectCache<PrivateEcsNetwork>;
+  readonly store: ContributionStore;
+  readonly kube: KubeClient;
+  readonly aws: NetworkDeps;
+  readonly ecsFor: (region: string) => EcsPort;
+  /** Enqueue a network key (`namespace/name`) after its contributions changed. */
+  readonly enqueueNetwork: (key: string) => void;
+  readonly requeue: RequeueConfig;
+  readonly rand?: () => number;
+}
+
+const R = Kinds.EcrAccess;
+
+/** Build the reconcile function for the EcrAccess controller. */
+export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
+  return async (key): Promise<ReconcileResult> => {
+    const [namespace = "", name = ""] = key.split("/");
+    const obj = deps.cache.get(namespace, name);
+    if (!obj || obj.metadata.deletionTimestamp) {
+      // Gone: withdraw the contribution so the network drops what only this access needed.
+      const network = deps.store.delete(key);
+      if (network) deps.enqueueNetwork(network);
+      return done;
+    }
+    const now = deps.aws.now().toISOString();
+    const generation = obj.metadata.generation ?? 1;
+    const write = async (input: Omit<EcrAccessStatusInput, "generation" | "now">) => {
+      const status = deriveEcrAccessStatus(obj.status, { ...input, generation, now });
+      if (statusChanged(obj.status as never, status as never))
+        await deps.kube.patchStatus({ resource: R, namespace, name, status });
+    };
+
+    const v = validateEcrAccessSpec(obj.spec);
+    if (!v.ok) {
+      await write({ problem: { reason: "InvalidSpec", message: formatSpecErrors(v.errors, 3), stalled: true } });
+      return done;
+    }
+    const spec = v.spec as EcrAccessSpec;
+    const network = deps.networks.get(namespace, spec.networkRef.name);
+    if (!network?.spec) {
+      await write({
+        problem: {
+          reason: "NetworkNotFound",
+          message: `PrivateEcsNetwork ${namespace}/${spec.networkRef.name} does not exist`,
+          stalled: true,
+        },
+      });
+      return requeueAfter(deps.requeue.resyncMs);
+    }
+    const region = network.spec.region ?? deps.aws.defaultRegion;
+    const networkKey = `${namespace}/${spec.networkRef.name}`;
+
+    // discover → needs (pure) → contribution
+    let needs: WorkloadNeeds;
+    try {
+      const discovered = spec.ecs
+        ? await discoverWorkloads(deps.ecsFor(region), { cluster: spec.ecs.cluster, services: spec.ecs.services ?? [] })
+        : null;
+      needs = ecrAccessNeeds(spec, discovered, { region });
+    } catch (err) {
+      if (err instanceof ClusterNotFoundError) {
+        await write({ problem: { reason: "ClusterNotFound", message: err.message, stalled: true } });
+        return requeueAfter(deps.requeue.resyncMs);
+      }
+      const e = classifyAwsError(err);
+      if (e.class === "terminal") {
+        await write({ problem: { reason: "AwsError", message: `${e.code}: ${e.message}`, stalled: true } });
+        return requeueAfter(deps.requeue.resyncMs);
+      }
+      throw err;
+    }
+    const contribution = toContribution(key, needs, {
+      restrictEndpointPolicies: spec.restrictEndpointPolicies,
+      region,
+    });
+    if (deps.store.set(key, networkKey, contribution)) deps.enqueueNetwork(networkKey);
+
+    // checks (pure) over the network's VPC as it is now
+    const ec2 = deps.aws.ec2For(region);
+    const owner: OwnerRef = { namespace, name: spec.networkRef.name, uid: network.metadata.uid ?? "" };
+    const topology = await resolveTopology(ec2, { vpcId: network.spec.vpcId, region });
+    const observed = await observe(ec2, {
+      owner,
+      vpcId: network.spec.vpcId,
+      topology,
+      givenSecurityGroupIds: network.spec.securityGroup?.groupIds ?? [],
+    });
+    const securityGroups = await fetchSecurityGroups(ec2, {
+      vpcId: network.spec.vpcId,
+      groupIds: needs.taskSecurityGroups,
+    });
+    const checks = runChecks({ topology, observed, needs, securityGroups });
+    await write({ needs, checks, discoveredAt: now });
+    const pending = checks.some((c) => !c.ok);
+    // While the path is not verified (the network is still converging), look again soon.
+    return requeueAfter(
+      pending
+        ? deps.requeue.pendingRequeueMs
+        : requeueAfterMs({ plan: null, results: [], rand: (deps.rand ?? Math.random)() }, deps.requeue),
+    );
+  };
+}

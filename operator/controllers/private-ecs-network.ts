@@ -1,0 +1,159 @@
+/**
+ * The PrivateEcsNetwork reconciler: design.md's arrows with Kubernetes around them.
+ *
+ *   cache → validate → finalizer → reconcileNetwork (topology → desired → observe → plan → apply → status)
+ *         → one status patch if it changed → events → finalizer removal when deletion finished → requeue
+ *
+ * Everything AWS-side is in reconcile-network.ts (shared with `ecsnet apply`); this file only adds what a
+ * cluster brings: the cached object, the finalizer, the status subresource, Events and the requeue.
+ */
+import { FINALIZER, Kinds } from "../api/group.js";
+import type { PrivateEcsNetwork } from "../api/private-ecs-network.js";
+import { validateSpec } from "../api/validate.js";
+import type { Action } from "../core/actions.js";
+import type { Contribution } from "../core/model.js";
+import { statusChanged } from "../core/status.js";
+import type { KubeClient, KubeObject } from "../kube/client.js";
+import { EventType, type EventRecorder } from "../kube/events.js";
+import { addFinalizer, hasFinalizer, removeFinalizer } from "../kube/finalizers.js";
+import type { Metrics } from "../observability/metrics.js";
+import { done, requeueAfter, type ReconcileResult } from "../runtime/result.js";
+import type { Reconcile } from "../runtime/controller.js";
+import { reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "./reconcile-network.js";
+import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
+
+/** Read access to an informer's cache. */
+export interface ObjectCache<T> {
+  get(namespace: string, name: string): T | undefined;
+  list(): readonly T[];
+}
+
+/** The EcrAccess side, as the network reconciler sees it. */
+export interface ContributionSource {
+  /**
+   * The contributions of every EcrAccess that references the network, or `undefined` while some of them
+   * has not been discovered yet since this process started (then acting could remove an endpoint that a
+   * workload needs, only to add it back a moment later).
+   */
+  contributionsFor(namespace: string, name: string): readonly Contribution[] | undefined;
+}
+
+export interface NetworkControllerDeps {
+  readonly cache: ObjectCache<PrivateEcsNetwork>;
+  readonly kube: KubeClient;
+  readonly events: EventRecorder;
+  readonly aws: NetworkDeps;
+  readonly contributions: ContributionSource;
+  readonly requeue: RequeueConfig;
+  readonly metrics?: Metrics;
+  /** Random number in [0,1) for requeue jitter; default Math.random. */
+  readonly rand?: () => number;
+}
+
+const R = Kinds.PrivateEcsNetwork;
+
+/** Build the reconcile function for the PrivateEcsNetwork controller. */
+export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
+  return async (key, ctx): Promise<ReconcileResult> => {
+    const [namespace = "", name = ""] = key.split("/");
+    // read the object from the informer cache; gone means deleted and finalized: nothing to do.
+    let obj = deps.cache.get(namespace, name);
+    if (!obj) return done;
+    const deleting = Boolean(obj.metadata.deletionTimestamp);
+    if (deleting && !hasFinalizer(obj as KubeObject, FINALIZER)) return done;
+
+    // finalizer before the first AWS mutation (only for a valid spec: an invalid one never reaches AWS).
+    if (!deleting && !hasFinalizer(obj as KubeObject, FINALIZER) && validateSpec("PrivateEcsNetwork", obj.spec).ok) {
+      obj = (await addFinalizer({
+        client: deps.kube,
+        resource: R,
+        object: obj as KubeObject,
+        finalizer: FINALIZER,
+      })) as PrivateEcsNetwork;
+    }
+
+    const contributions = deps.contributions.contributionsFor(namespace, name);
+    if (contributions === undefined && !deleting) {
+      // Some EcrAccess referencing this network has not been discovered yet: wait rather than shrink.
+      ctx.logger.debug("waiting for EcrAccess discovery before planning");
+      return requeueAfter(1_000);
+    }
+    const outcome = await reconcileNetwork(deps.aws, {
+      owner: { namespace, name, uid: obj.metadata.uid ?? "" },
+      generation: obj.metadata.generation ?? 1,
+      rawSpec: obj.spec,
+      prevStatus: obj.status,
+      contributions: contributions ?? [],
+      deleting,
+      dryRun: false,
+    });
+
+    // one status patch, only when it changed (a 409 here throws ConflictError: a quiet requeue).
+    if (!outcome.deletionComplete && statusChanged(obj.status, outcome.status)) {
+      await deps.kube.patchStatus({ resource: R, namespace, name, status: outcome.status });
+    }
+    await recordEvents(deps, obj, outcome, ctx.logger);
+
+    if (deleting && outcome.deletionComplete) {
+      await removeFinalizer({ client: deps.kube, resource: R, object: obj as KubeObject, finalizer: FINALIZER });
+      return done;
+    }
+    // An invalid spec waits for the person who fixes it: the edit arrives as a watch event.
+    if (outcome.spec === null) return done;
+    return requeueAfter(
+      requeueAfterMs(
+        { plan: outcome.plan, results: outcome.results, rand: (deps.rand ?? Math.random)() },
+        deps.requeue,
+      ),
+    );
+  };
+}
+
+/** Component label for metrics: the key's kind prefix (`endpoint`, `nat`, `route`, `sg`, `eip`). */
+const componentOf = (a: Action): string => a.key.split(/[:#]/)[0] ?? "other";
+
+async function recordEvents(
+  deps: NetworkControllerDeps,
+  obj: PrivateEcsNetwork,
+  outcome: NetworkOutcome,
+  logger: { warn: (o: object, m: string) => void },
+): Promise<void> {
+  const object = obj as KubeObject;
+  const wasReady = obj.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+  const actions = new Map((outcome.plan?.actions ?? []).map((a) => [a.key as string, a]));
+  const writes: Promise<void>[] = [];
+  for (const r of outcome.results) {
+    const a = actions.get(r.key);
+    if (!a) continue;
+    if (r.outcome === "done") {
+      const deleting = Boolean(obj.metadata.deletionTimestamp);
+      // A change made while the network was Ready is a repair of drift; before that, it is creation.
+      const reason = deleting ? "Deleted" : wasReady ? "Repaired" : "Created";
+      if (reason === "Repaired") deps.metrics?.driftRepairsTotal.labels({ component: componentOf(a) }).inc();
+      writes.push(deps.events.record({ object, type: EventType.Normal, reason, message: a.detail }));
+    } else if (r.outcome === "failed") {
+      const reason = r.error.class === "throttled" ? "Throttled" : "AwsError";
+      logger.warn({ key: r.key, code: r.error.code, requestId: r.error.requestId }, "action failed");
+      writes.push(
+        deps.events.record({
+          object,
+          type: EventType.Warning,
+          reason,
+          message: `${a.kind} ${a.key} failed: ${r.error.code}: ${r.error.message}`,
+        }),
+      );
+    }
+  }
+  for (const b of outcome.plan?.blocked ?? []) {
+    const reason =
+      b.reason === "NotOwned" || b.reason === "PrivateDnsConflict" || b.reason === "RouteTargetsOther"
+        ? "Conflict"
+        : "Stalled";
+    writes.push(deps.events.record({ object, type: EventType.Warning, reason, message: b.message }));
+  }
+  const stalled = outcome.status.conditions?.find((c) => c.type === "Stalled" && c.status === "True");
+  if (stalled && (outcome.plan?.blocked.length ?? 0) === 0) {
+    writes.push(deps.events.record({ object, type: EventType.Warning, reason: "Stalled", message: stalled.message }));
+  }
+  await Promise.all(writes);
+}
