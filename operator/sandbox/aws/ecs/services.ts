@@ -20,6 +20,10 @@ import { newDeployment, renderService, requireActiveService, requireTaskDefiniti
 
 const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
+/** What a deployment is made of: a change to any of these rolls out a new deployment. */
+const rolloutKey = (b: Record<string, unknown>): string =>
+  JSON.stringify([b.taskDefinition, b.networkConfiguration, b.platformVersion, b.capacityProviderStrategy]);
+
 const checkDesiredCount = (n: number | undefined): void => {
   if (n !== undefined && n < 0) throw invalidParameter("desiredCount must be greater than or equal to 0.");
 };
@@ -126,12 +130,7 @@ const updateService: EcsOperation = (ctx, input) => {
   const asked = optObject(input, "networkConfiguration");
   const stored = service.body.networkConfiguration as Record<string, unknown> | undefined;
   const networkConfiguration = resolveNetworkConfiguration(asked ?? stored, td, effectiveLaunchType(placement));
-  const before = JSON.stringify([
-    service.body.taskDefinition,
-    stored,
-    service.body.platformVersion,
-    service.body.capacityProviderStrategy,
-  ]);
+  const before = rolloutKey(service.body);
   const {
     launchType: _l,
     capacityProviderStrategy: _c,
@@ -150,13 +149,7 @@ const updateService: EcsOperation = (ctx, input) => {
   if (enableExecuteCommand !== undefined) service.body.enableExecuteCommand = enableExecuteCommand;
   const deploymentConfiguration = optObject(input, "deploymentConfiguration");
   if (deploymentConfiguration !== undefined) service.body.deploymentConfiguration = copy(deploymentConfiguration);
-  const after = JSON.stringify([
-    td.arn,
-    networkConfiguration,
-    placement.platformVersion,
-    placement.capacityProviderStrategy,
-  ]);
-  if (before !== after || optBool(input, "forceNewDeployment") === true) {
+  if (before !== rolloutKey(service.body) || optBool(input, "forceNewDeployment") === true) {
     service.deployments = [newDeployment(ctx, service, nextSequence(ctx))];
   } else {
     const primary = service.deployments[0];
