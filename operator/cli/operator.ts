@@ -14,7 +14,7 @@ import { createEcsPort } from "../aws/ecs-sdk.js";
 import type { EcsPort } from "../aws/ecs-port.js";
 import { ContributionStore, ecrAccessReconciler } from "../controllers/ecr-access.js";
 import { networkReconciler } from "../controllers/private-ecs-network.js";
-import { KubeClient, loadKubeConfig, type KubeConfigSource } from "../kube/client.js";
+import { KubeClient, loadKubeConfig, type KubeConfigSource, type KubeObject } from "../kube/client.js";
 import { EventRecorder } from "../kube/events.js";
 import { Informer } from "../kube/informer.js";
 import { LeaseElector, kubeLeaseStore } from "../kube/lease.js";
@@ -73,7 +73,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const informer = <T extends { metadata: object }>(
     resource: typeof Kinds.PrivateEcsNetwork | typeof Kinds.EcrAccess,
   ) =>
-    new Informer<T & import("../kube/client.js").KubeObject>({
+    new Informer<T & KubeObject>({
       client: kube,
       resource,
       ...(o.namespace ? { namespace: o.namespace } : {}),
