@@ -86,7 +86,8 @@ export class EventRecorder {
 
   /** Patch count + lastTimestamp of an existing Event. False if it is gone (expired by TTL): create anew. */
   private async bump(prior: Seen, now: number): Promise<boolean> {
-    const body = { count: prior.count + 1, lastTimestamp: new Date(now).toISOString() };
+    // metav1.Time is RFC 3339 in whole seconds.
+    const body = { count: prior.count + 1, lastTimestamp: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z") };
     try {
       await this.api.patchNamespacedEvent(
         { name: prior.name, namespace: prior.namespace, body },
