@@ -83,13 +83,16 @@ export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
   return kc;
 }
 
-/** Translate a client-node failure into ConflictError / KubeApiError (the only errors this file throws). */
-export function toKubeError(err: unknown, what: string): Error {
+/**
+ * Translate a client-node failure into ConflictError / KubeApiError (the only errors this file
+ * throws besides TypeError for a misuse). `testOps`: the request carried JSON-patch `test` ops, so a
+ * 422 means a precondition failed (we lost a race), not an invalid request.
+ */
+export function toKubeError(err: unknown, what: string, opts: { testOps?: boolean } = {}): Error {
+  if (err instanceof TypeError) return err;
   const status = statusOf(err);
   if (status === 409) return new ConflictError(`${what}: conflict`, { cause: err });
-  // A failed JSON-patch `test` op answers 422 (Kubernetes) or 409; either way: we lost a race.
-  if (status === 422 && what.startsWith("json patch"))
-    return new ConflictError(`${what}: precondition failed`, { cause: err });
+  if (status === 422 && opts.testOps) return new ConflictError(`${what}: precondition failed`, { cause: err });
   return new KubeApiError(`${what} failed: HTTP ${status}`, status, { cause: err });
 }
 
@@ -229,7 +232,8 @@ export class KubeClient {
     name: string;
     ops: readonly JsonPatchOp[];
   }): Promise<T> {
-    return this.patch<T>(o, o.ops, jsonPatch(), `json patch of ${o.resource.plural} ${o.name}`);
+    const testOps = o.ops.some((op) => op.op === "test");
+    return this.patch<T>(o, o.ops, jsonPatch(), `json patch of ${o.resource.plural} ${o.name}`, testOps);
   }
 
   /** Delete the object. Absent (404) is success: returns false then, true when a delete was accepted. */
@@ -250,13 +254,14 @@ export class KubeClient {
     body: unknown,
     options: ReturnType<typeof merge>,
     what: string,
+    testOps = false,
   ): Promise<T> {
     try {
       return (await (o.resource.namespaced
         ? this.api.patchNamespacedCustomObject({ ...coords(o.resource), namespace: ns(o), name: o.name, body }, options)
         : this.api.patchClusterCustomObject({ ...coords(o.resource), name: o.name, body }, options))) as T;
     } catch (err) {
-      throw toKubeError(err, what);
+      throw toKubeError(err, what, { testOps });
     }
   }
 }

@@ -68,6 +68,9 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
   private timer: TimerHandle | undefined;
   private watchdog: TimerHandle | undefined;
   private backingOff = false;
+  /** When the current watch connected, and how many events it delivered: detects a flapping server. */
+  private watchStartedAt = 0;
+  private watchEvents = 0;
   private syncedFlag = false;
   private resolveSynced!: () => void;
   private readonly syncedPromise = new Promise<void>((r) => (this.resolveSynced = r));
@@ -156,6 +159,8 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
       // The watch may have been superseded while connecting: close it, it must not feed the cache.
       if (stale()) req.abort();
       else this.request = req;
+      this.watchStartedAt = this.clock.now();
+      this.watchEvents = 0;
     } catch (err) {
       if (!stale()) this.restart(statusOf(err) === 410 ? "gone" : "error", err);
     }
@@ -163,6 +168,7 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
 
   private onEvent(type: string, obj: T & { code?: number }): void {
     this.lastActivity = this.clock.now();
+    this.watchEvents++;
     if (type === "ERROR") {
       // 410: our resourceVersion is too old. Relist when the server ends this watch (onDone).
       if (obj.code === 410) this.resourceVersion = "";
@@ -180,6 +186,10 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
     if (!this.running) return;
     if (err) return this.restart(statusOf(err) === 410 ? "gone" : "error", err);
     if (this.resourceVersion === "") return this.restart("gone");
+    // A server that ends every watch at once would make us reconnect in a hot loop (client-node
+    // #1933): treat an immediate, empty close as an error, with backoff.
+    if (this.watchEvents === 0 && this.clock.now() - this.watchStartedAt < 1_000)
+      return this.restart("error", new Error("watch closed as soon as it opened"));
     // A normal close (server timeout, connection dropped): resume from where we were, at once.
     void this.run(++this.session);
   }

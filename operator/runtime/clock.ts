@@ -32,10 +32,13 @@ export const systemClock: Clock = {
  * `now()` equal to its due time. For unit tests; never used by the running operator.
  */
 export class ManualClock implements Clock {
+  /** The time `now()` reports. */
   private current: number;
+  /** Timer ids, increasing: among timers due at the same instant, the first set fires first. */
   private seq = 0;
   private readonly timers = new Map<number, { at: number; fn: () => void }>();
 
+  /** Start at `start` ms since the epoch (default a fixed instant in November 2023, for stable tests). */
   constructor(start = 1_700_000_000_000) {
     this.current = start;
   }

@@ -51,7 +51,9 @@ export class Controller {
   private queue: WorkQueue;
   private readonly opts: ControllerOptions;
   private readonly now: () => number;
+  /** One promise per running worker; empty while stopped. */
   private workers: Promise<void>[] = [];
+  /** Aborted when a stop's grace period runs out; replaced on every start. */
   private abort = new AbortController();
 
   constructor(opts: ControllerOptions) {
@@ -63,7 +65,7 @@ export class Controller {
     opts.metrics?.initController(opts.name);
   }
 
-  /** True between `start()` and `stop()`. */
+  /** True between `start()` and `stop()` (a stopped controller ignores `enqueue`). */
   get running(): boolean {
     return this.workers.length > 0;
   }
@@ -88,6 +90,8 @@ export class Controller {
   async stop(opts: StopOptions = {}): Promise<boolean> {
     if (!this.running) return true;
     const graceMs = opts.graceMs ?? 10_000;
+    // Shutting the queue down wakes idle workers (get() → undefined) and stops busy ones after
+    // their current key; keys still queued are dropped (the next start or leader relists them).
     const workers = Promise.all(this.workers);
     this.workers = [];
     const drained = this.queue.shutDownWithDrain().then(() => workers);
@@ -97,6 +101,8 @@ export class Controller {
     });
     const finished = await Promise.race([drained.then(() => true as const), timedOut]);
     clearTimeout(timer);
+    // Past the grace period we stop waiting: reconciles are idempotent, so one cut short is simply
+    // redone by whoever leads next. The signal lets them give up cooperatively.
     if (!finished) {
       this.opts.logger.warn({ controller: this.name, graceMs }, "reconciles still running after grace period");
       this.abort.abort(new Error("controller stopped"));
@@ -117,6 +123,7 @@ export class Controller {
     }
   }
 
+  /** Run one reconcile of `key` and decide, from its outcome, when (or whether) the key runs again. */
   private async runOne(queue: WorkQueue, key: string): Promise<void> {
     const metrics = this.opts.metrics;
     const name = this.name;

@@ -73,10 +73,13 @@ export interface ManagerOptions {
 
 /** One operator instance. */
 export class Manager {
+  /** Distinct sources and controllers (one source may feed several controllers and vice versa). */
   private readonly sources: KeySource[];
   private readonly controllers: Controller[];
+  /** Undo the source → controller subscriptions on stop. */
   private readonly unsubscribe: Array<() => void> = [];
   private server: Server | undefined;
+  /** True while the controllers run; flips before they are started/stopped so callbacks never double up. */
   private leading = false;
 
   constructor(private readonly opts: ManagerOptions) {
@@ -128,6 +131,7 @@ export class Manager {
     this.server?.closeAllConnections();
   }
 
+  /** Became leader (or no election): run the controllers and catch up on every cached key. */
   private startLeading(): void {
     if (this.leading) return;
     this.leading = true;
@@ -140,6 +144,7 @@ export class Manager {
     }
   }
 
+  /** Lost the lead or stopping: stop the controllers, letting in-flight reconciles finish within the grace period. */
   private async stopLeading(): Promise<void> {
     if (!this.leading) return;
     this.leading = false;
@@ -148,6 +153,7 @@ export class Manager {
   }
 }
 
+/** Serve /healthz (always 200 while the process runs), /readyz (see Manager) and /metrics (Prometheus text). */
 async function listen(
   m: Manager,
   http: { host: string; port: number },

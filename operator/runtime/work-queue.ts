@@ -34,15 +34,21 @@ export class WorkQueue {
   private readonly name: string;
   private readonly clock: Clock;
   private readonly limiter: RateLimiter;
+  /** FIFO of keys ready to be taken; a key appears here at most once. */
   private readonly queue: string[] = [];
+  /** Keys that need a run: queued ones, and processing ones that were added again meanwhile. */
   private readonly dirty = new Set<string>();
+  /** Keys a worker holds between `get` and `done`; never queued at the same time. */
   private readonly processing = new Set<string>();
   /** When each queued key was added (for queue-duration) and each taken key was taken (work-duration). */
   private readonly addedAt = new Map<string, number>();
   private readonly takenAt = new Map<string, number>();
+  /** One pending timer per key for `addAfter`, with its due time, so an earlier request can replace it. */
   private readonly delayed = new Map<string, { at: number; timer: TimerHandle }>();
+  /** Workers blocked in `get()`, served in arrival order. */
   private readonly waiters: Array<(key: string | undefined) => void> = [];
-  private drained: Array<() => void> = [];
+  /** Callers of `shutDownWithDrain` waiting for `processing` to empty. */
+  private readonly drained: Array<() => void> = [];
   private shuttingDown = false;
 
   constructor(options: WorkQueueOptions = {}) {
@@ -69,6 +75,8 @@ export class WorkQueue {
     if (ms <= 0) return this.add(key);
     const at = this.clock.now() + ms;
     const existing = this.delayed.get(key);
+    // An earlier pending add already covers this one: the key will run by then and the reconcile
+    // decides afresh what it needs next. Keeping the later one too would only cause an extra run.
     if (existing && existing.at <= at) return;
     existing?.timer.cancel();
     const timer = this.clock.setTimer(() => {
@@ -113,6 +121,7 @@ export class WorkQueue {
       this.options.metrics?.workqueueWorkDuration.observe({ name: this.name }, (this.clock.now() - taken) / 1000);
     this.takenAt.delete(key);
     this.processing.delete(key);
+    // Added while it ran: the reconcile may have read an old version, so run it exactly once more.
     if (this.dirty.has(key) && !this.shuttingDown) this.push(key);
     if (this.processing.size === 0) for (const resolve of this.drained.splice(0)) resolve();
   }
@@ -143,6 +152,7 @@ export class WorkQueue {
     return new Promise((resolve) => this.drained.push(resolve));
   }
 
+  /** Append a key that is dirty and not processing, and serve waiting workers. */
   private push(key: string): void {
     this.queue.push(key);
     this.addedAt.set(key, this.clock.now());
@@ -154,6 +164,7 @@ export class WorkQueue {
     }
   }
 
+  /** Move the head of the queue to `processing`; undefined when the queue is empty. */
   private take(): string | undefined {
     const key = this.queue.shift();
     if (key === undefined) return undefined;
