@@ -10,8 +10,10 @@ import { isDeepStrictEqual } from "node:util";
 import { admitCrd, type Registry } from "./registry.js";
 import { apiVersionOf, type ResourceType } from "./resources.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
-import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound, qualifiedResource } from "./status.js";
+import { alreadyExists, badRequest, conflict, invalid, notFound } from "./status.js";
+import { assertNamespaceOpen, defaultNamespace, finishNamespace, markTerminating } from "./namespaces.js";
 import type { KubeObject, Store } from "./store.js";
+import { isSpecChange, mergeUpdate } from "./update-rules.js";
 import { admit } from "./validation.js";
 
 /** Where a request points: a type, and optionally a namespace and a name. */
@@ -30,12 +32,6 @@ const SUFFIX_CHARS = "bcdfghjklmnpqrstvwxz2456789";
 /** The object as the client sees it at this type's apiVersion. */
 export function present(t: ResourceType, o: KubeObject): KubeObject {
   return { ...o, apiVersion: apiVersionOf(t), kind: t.kind };
-}
-
-/** The parts of an object whose change bumps metadata.generation. */
-function specPart(t: ResourceType, o: KubeObject): Obj {
-  const { metadata: _m, status, apiVersion: _a, kind: _k, ...rest } = o;
-  return t.hasStatus ? rest : { ...rest, status };
 }
 
 /** CRUD over the store for every served type. */
@@ -91,27 +87,14 @@ export class Crud {
         },
       ]);
     }
-    const ns = type.namespaced ? this.store.get("/namespaces", "", t.namespace ?? "") : undefined;
-    if (type.namespaced && !ns) throw notFound("", "namespaces", t.namespace ?? "");
-    if (ns?.metadata.deletionTimestamp) {
-      const what = `${qualifiedResource(type.group, type.plural)} "${name}"`;
-      throw new ApiError(
-        403,
-        "Forbidden",
-        `${what} is forbidden: unable to create new content in namespace ${String(t.namespace)} because it is being terminated`,
-      );
-    }
+    if (type.namespaced) assertNamespaceOpen(this.store, type, String(t.namespace), name);
     if (this.store.get(type.storeKey, t.namespace ?? "", name)) throw alreadyExists(type.group, type.plural, name);
     for (const k of ["deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"]) delete md[k];
     md.uid = randomUUID();
     md.creationTimestamp = nowStamp();
     if (type.custom || type.plural === "customresourcedefinitions") md.generation = 1;
     if (type.custom && type.hasStatus) delete o.status;
-    if (type.plural === "namespaces") {
-      o.spec = { finalizers: ["kubernetes"] };
-      o.status = { phase: "Active" };
-      md.labels = { ...(md.labels as Obj), "kubernetes.io/metadata.name": name };
-    }
+    if (type.plural === "namespaces") defaultNamespace(o);
     this.admitObject(type, o);
     md.resourceVersion = String(this.store.nextResourceVersion());
     this.store.put(type.storeKey, o);
@@ -132,52 +115,11 @@ export class Crud {
       if (type.plural === "events" && !status) return this.create(t, body);
       throw notFound(type.group, type.plural, t.name ?? "");
     }
-    const rv = o.metadata.resourceVersion;
-    if (rv === undefined || rv === "") {
-      if (type.custom)
-        throw invalid(type.kind, type.group, t.name ?? "", [
-          {
-            reason: "FieldValueInvalid",
-            field: "metadata.resourceVersion",
-            message: "Invalid value: 0x0: must be specified for an update",
-          },
-        ]);
-    } else if (String(rv) !== old.metadata.resourceVersion) throw conflict(type.group, type.plural, t.name ?? "");
-    const next: KubeObject = status ? { ...clone(old), status: o.status } : o;
-    if (!status) {
-      for (const k of [
-        "uid",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "generation",
-        "namespace",
-        "name",
-      ]) {
-        if (old.metadata[k] === undefined) delete next.metadata[k];
-        else next.metadata[k] = old.metadata[k];
-      }
-      if (type.hasStatus) {
-        if (old.status === undefined) delete next.status;
-        else next.status = clone(old.status);
-      }
-    }
-    if (old.metadata.deletionTimestamp) {
-      const before = new Set((old.metadata.finalizers as string[] | undefined) ?? []);
-      const added = ((next.metadata.finalizers as string[] | undefined) ?? []).filter((f) => !before.has(f));
-      if (added.length)
-        throw invalid(type.kind, type.group, t.name ?? "", [
-          {
-            reason: "FieldValueForbidden",
-            field: "metadata.finalizers",
-            message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"${added.join('", "')}"}`,
-          },
-        ]);
-    }
+    const next = mergeUpdate(type, old, o, status);
     this.admitObject(type, next, old);
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (isDeepStrictEqual(next, old)) return present(type, old); // a no-op write changes nothing, not even the resourceVersion
-    if (typeof old.metadata.generation === "number" && !isDeepStrictEqual(specPart(type, next), specPart(type, old))) {
+    if (typeof old.metadata.generation === "number" && isSpecChange(type, old, next)) {
       next.metadata.generation = old.metadata.generation + 1;
     }
     next.metadata.resourceVersion = String(this.store.nextResourceVersion());
@@ -209,13 +151,7 @@ export class Crud {
     }
     if (type.plural === "namespaces" && this.emptyNamespace(String(t.name))) {
       // objects still finalizing keep the namespace Terminating; the last removal finishes it
-      if (old.metadata.deletionTimestamp) return { object: present(type, old), gone: false };
-      const next = clone(old);
-      next.metadata.deletionTimestamp = nowStamp();
-      next.status = { phase: "Terminating" };
-      next.metadata.resourceVersion = String(this.store.nextResourceVersion());
-      this.store.put(type.storeKey, next);
-      return { object: present(type, next), gone: false };
+      return { object: present(type, markTerminating(this.store, old)), gone: false };
     }
     const finalizers = (old.metadata.finalizers as unknown[] | undefined) ?? [];
     if (finalizers.length) {
@@ -251,13 +187,8 @@ export class Crud {
     return remaining;
   }
 
-  /** After an object left a Terminating namespace: remove the namespace once it is empty. */
   private finishNamespace(ns: unknown): void {
-    const nsObj = typeof ns === "string" ? this.store.get("/namespaces", "", ns) : undefined;
-    if (!nsObj?.metadata.deletionTimestamp) return;
-    if (this.registry.all().some((x) => x.namespaced && this.store.list(x.storeKey, String(ns)).length > 0)) return;
-    const rv = String(this.store.nextResourceVersion());
-    this.store.remove("/namespaces", { ...nsObj, metadata: { ...nsObj.metadata, resourceVersion: rv } });
+    finishNamespace(this.store, this.registry, ns);
   }
 
   private dropCrd(crd: KubeObject): void {
