@@ -71,6 +71,8 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
   /** When the current watch connected, and how many events it delivered: detects a flapping server. */
   private watchStartedAt = 0;
   private watchEvents = 0;
+  /** A non-410 ERROR event seen on the current watch: its close then counts as an error (backoff). */
+  private streamError: unknown;
   private syncedFlag = false;
   private resolveSynced!: () => void;
   private readonly syncedPromise = new Promise<void>((r) => (this.resolveSynced = r));
@@ -161,6 +163,7 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
       else this.request = req;
       this.watchStartedAt = this.clock.now();
       this.watchEvents = 0;
+      this.streamError = undefined;
     } catch (err) {
       if (!stale()) this.restart(statusOf(err) === 410 ? "gone" : "error", err);
     }
@@ -168,12 +171,13 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
 
   private onEvent(type: string, obj: T & { code?: number }): void {
     this.lastActivity = this.clock.now();
-    this.watchEvents++;
     if (type === "ERROR") {
       // 410: our resourceVersion is too old. Relist when the server ends this watch (onDone).
       if (obj.code === 410) this.resourceVersion = "";
+      else this.streamError = obj;
       return;
     }
+    this.watchEvents++;
     this.failures = 0;
     if (type === "ADDED" || type === "MODIFIED") this.upsert(obj);
     if (type === "DELETED" && this.cache.delete(keyOf(obj))) this.emit(keyOf(obj));
@@ -186,6 +190,7 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
     if (!this.running) return;
     if (err) return this.restart(statusOf(err) === 410 ? "gone" : "error", err);
     if (this.resourceVersion === "") return this.restart("gone");
+    if (this.streamError !== undefined) return this.restart("error", this.streamError);
     // A server that ends every watch at once would make us reconnect in a hot loop (client-node
     // #1933): treat an immediate, empty close as an error, with backoff.
     if (this.watchEvents === 0 && this.clock.now() - this.watchStartedAt < 1_000)
