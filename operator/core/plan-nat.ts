@@ -78,6 +78,12 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
         draft.block(want.eipKey, "ElasticIpNotFound", `Elastic IP ${given} not found`, given);
         continue;
       }
+      // A failed NAT of ours may still list the EIP while it is being cleaned up: wait for it, do not block.
+      const ourFailed = mine.filter((n) => n.state === "failed" && n.allocationIds.includes(given));
+      if (held.length === 0 && addr.associationId && ourFailed.length > 0) {
+        draft.wait(want.key, "ElasticIpBusy", `${want.key} waits for failed ${ourFailed[0]?.id} to release ${given}`);
+        continue;
+      }
       if (held.some((n) => !isOurs(n, d.owner)) || (held.length === 0 && addr.associationId)) {
         draft.block(
           want.eipKey,

@@ -167,7 +167,7 @@ function planGiven(
     }
   }
   for (const id of ownedIds) {
-    const users = o.endpoints.filter((e) => e.securityGroupIds.includes(id));
+    const users = o.endpoints.filter((e) => e.state !== "deleted" && e.securityGroupIds.includes(id));
     if (users.length > 0)
       draft.wait(
         opKey(want.key, "delete", id),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
+import { validateSpec } from "../../../operator/api/validate.js";
 import { computeDesired, type NetworkSpec } from "../../../operator/core/desired.js";
 import type { Contribution, Topology } from "../../../operator/core/model.js";
 import {
@@ -182,5 +183,19 @@ describe("computeDesired", () => {
       "ecsnet.dev/component": "endpoint:ecr.dkr",
     });
     expect(e.clientToken).toBe(b.interfaceEndpoints.get("endpoint:ecr.dkr" as never)!.clientToken);
+  });
+  it("takes the API's defaulted spec as it is (a minimal manifest needs nothing more)", () => {
+    const r = validateSpec("PrivateEcsNetwork", {
+      vpcId: twoAz.vpcId,
+      privateSubnets: { ids: [privateSubnetId(0, 0), privateSubnetId(1, 0)] },
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    // Compile-time contract: the API's type is assignable to what core reads.
+    const spec: NetworkSpec = r.spec;
+    const d = computeDesired({ owner: OWNER, spec, region: twoAz.region, topology: twoAz, contributions: [] });
+    expect(d.issues).toEqual([]);
+    expect([...d.interfaceEndpoints.keys()]).toEqual(["endpoint:ecr.api", "endpoint:ecr.dkr", "endpoint:logs"]);
+    expect(d.s3Gateway?.routeTableIds).toHaveLength(2);
+    expect(d.natGateways.size).toBe(0);
   });
 });
