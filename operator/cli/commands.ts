@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { crdsCommand } from "./crds.js";
 import { diagnoseCommand } from "./diagnose.js";
 import { applyCommand, destroyCommand } from "./apply.js";
+import { demoCommand } from "./demo.js";
 import { planCommand } from "./plan.js";
 import { runCommand } from "./run.js";
 import { sandboxCommand } from "./sandbox.js";
@@ -13,6 +14,7 @@ import { sandboxCommand } from "./sandbox.js";
 /** Every `ecsnet` subcommand, in help order. */
 export function commands(): Command[] {
   return [
+    demoCommand(),
     runCommand(),
     planCommand(),
     applyCommand(),
