@@ -21,6 +21,10 @@ export interface Target {
   readonly type: ResourceType;
   readonly namespace?: string;
   readonly name?: string;
+  /** The request's fieldValidation: Strict → unknown fields are a 400; Warn (default) → warnings; Ignore. */
+  readonly fieldValidation?: string;
+  /** Collects warnings for the response's Warning headers. */
+  readonly warnings?: string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -95,7 +99,7 @@ export class Crud {
     if (type.custom || type.plural === "customresourcedefinitions") md.generation = 1;
     if (type.custom && type.hasStatus) delete o.status;
     if (type.plural === "namespaces") defaultNamespace(o);
-    this.admitObject(type, o);
+    this.admitObject(t, o);
     md.resourceVersion = String(this.store.nextResourceVersion());
     this.store.put(type.storeKey, o);
     if (type.plural === "customresourcedefinitions") this.registry.register(o);
@@ -116,7 +120,7 @@ export class Crud {
       throw notFound(type.group, type.plural, t.name ?? "");
     }
     const next = mergeUpdate(type, old, o, status);
-    this.admitObject(type, next, old);
+    this.admitObject(t, next, old);
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (isDeepStrictEqual(next, old)) return present(type, old); // a no-op write changes nothing, not even the resourceVersion
     if (typeof old.metadata.generation === "number" && isSpecChange(type, old, next)) {
@@ -201,10 +205,17 @@ export class Crud {
     this.registry.unregister(String(crd.metadata.name));
   }
 
-  private admitObject(type: ResourceType, o: KubeObject, old?: KubeObject): void {
+  private admitObject(t: Target, o: KubeObject, old?: KubeObject): void {
+    const type = t.type;
     if (type.plural === "customresourcedefinitions") admitCrd(o, old);
     if (!type.custom || !type.schema) return;
-    const causes = admit(type.schema, o, old);
+    const pruned: string[] = [];
+    const causes = admit(type.schema, o, old, pruned);
+    const unknown = pruned.map((p) => `unknown field "${p}"`);
+    // fieldValidation as the real server: Strict refuses unknown fields, Warn (the default) reports them
+    if (unknown.length && t.fieldValidation === "Strict")
+      throw badRequest(`strict decoding error: ${unknown.join(", ")}`);
+    if (t.fieldValidation !== "Ignore") t.warnings?.push(...unknown);
     if (causes.length) throw invalid(type.kind, type.group, String(o.metadata.name ?? ""), causes);
   }
 

@@ -112,10 +112,22 @@ async function dispatch(deps: RouterDeps, req: IncomingMessage, res: ServerRespo
   const namespaced = type.namespaced;
   if (namespaced && p.name && p.namespace === undefined)
     throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+  const warnings: string[] = [];
+  const reply = (code: number, body: unknown): void => {
+    // RFC 7234 warnings, as the real server sends them (kubectl prints "Warning: unknown field ...")
+    if (warnings.length)
+      res.setHeader(
+        "Warning",
+        warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+      );
+    send(res, code, body);
+  };
   const t: Target = {
     type,
     ...(namespaced && p.namespace !== undefined ? { namespace: p.namespace } : {}),
     ...(p.name ? { name: p.name } : {}),
+    fieldValidation: q.get("fieldValidation") ?? "Warn",
+    warnings,
   };
   const table = wantsTable(req.headers.accept);
   const status = sub === "status";
@@ -153,21 +165,21 @@ async function dispatch(deps: RouterDeps, req: IncomingMessage, res: ServerRespo
     );
   }
   if (method === "POST" && !p.name)
-    return send(res, 201, deps.crud.create(t, (await readBody(req)) as Record<string, unknown>));
+    return reply(201, deps.crud.create(t, (await readBody(req)) as Record<string, unknown>));
   if (method === "PUT" && p.name)
-    return send(res, 200, deps.crud.update(t, (await readBody(req)) as Record<string, unknown>, status));
+    return reply(200, deps.crud.update(t, (await readBody(req)) as Record<string, unknown>, status));
   if (method === "PATCH" && p.name) {
     const body = await readBody(req);
-    return send(res, 200, applyPatch(deps.crud, deps.store, t, req.headers["content-type"] ?? "", body, status));
+    return reply(200, applyPatch(deps.crud, deps.store, t, req.headers["content-type"] ?? "", body, status));
   }
   if (method === "DELETE" && p.name && !status) {
     const opts = ((await readBody(req)) ?? {}) as Record<string, unknown>;
     const { object, gone } = deps.crud.delete(t, opts);
     if (gone && !type.custom && type.plural !== "customresourcedefinitions" && type.plural !== "namespaces") {
       const details = { name: p.name, group: type.group, kind: type.plural, uid: object.metadata.uid as string };
-      return send(res, 200, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details });
+      return reply(200, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details });
     }
-    return send(res, 200, object);
+    return reply(200, object);
   }
   throw methodNotAllowed(method);
 }

@@ -37,6 +37,11 @@ export interface KubeSandboxAdmin {
    * (a connection reset, which client-node reports as an error).
    */
   dropWatches(opts?: { abrupt?: boolean }): void;
+  /**
+   * Make every open watch go silent without closing it (no events, no bookmarks), as a half-dead
+   * connection does; watches opened afterwards work normally. For testing an informer's watchdog.
+   */
+  silenceWatches(): void;
   /** Forget watch history: any watch from a resourceVersion older than now gets 410 Gone. */
   compact(): void;
   /**
@@ -100,6 +105,7 @@ export async function startKubeSandbox(opts: KubeSandboxOptions = {}): Promise<K
 
   const admin: KubeSandboxAdmin = {
     dropWatches: (o) => watches.dropAll(o?.abrupt ?? false),
+    silenceWatches: () => watches.silenceAll(),
     compact: () => store.compact(),
     failNext: (f) =>
       injections.push({

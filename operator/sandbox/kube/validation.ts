@@ -58,12 +58,14 @@ function validatorFor(schema: Schema): ValidateFunction {
 const clone = copyJson;
 
 /**
- * Prune fields the schema does not declare and apply defaults, in place, below `value`.
- * At the root, apiVersion/kind/metadata are always kept.
+ * Prune fields the schema does not declare and apply defaults, in place, below `value`; the paths of
+ * pruned fields ("spec.bogus", "spec.items[0].junk") are pushed to `pruned`. At the root,
+ * apiVersion/kind/metadata are always kept.
  */
-export function pruneAndDefault(schema: Schema, value: unknown, root = false): void {
+export function pruneAndDefault(schema: Schema, value: unknown, root = false, pruned: string[] = [], path = ""): void {
   if (Array.isArray(value)) {
-    if (isObj(schema.items)) for (const item of value) pruneAndDefault(schema.items, item);
+    if (isObj(schema.items))
+      value.forEach((item, i) => pruneAndDefault(schema.items as Schema, item, false, pruned, `${path}[${i}]`));
     return;
   }
   if (!isObj(value)) return;
@@ -76,9 +78,13 @@ export function pruneAndDefault(schema: Schema, value: unknown, root = false): v
   for (const key of Object.keys(value)) {
     if (root && (key === "apiVersion" || key === "kind" || key === "metadata")) continue;
     const ps = props?.[key];
-    if (ps) pruneAndDefault(ps, value[key]);
-    else if (isObj(additional)) pruneAndDefault(additional, value[key]);
-    else if (!preserve && additional !== true) delete value[key];
+    const child = path ? `${path}.${key}` : key;
+    if (ps) pruneAndDefault(ps, value[key], false, pruned, child);
+    else if (isObj(additional)) pruneAndDefault(additional, value[key], false, pruned, child);
+    else if (!preserve && additional !== true) {
+      delete value[key];
+      pruned.push(child);
+    }
   }
 }
 
@@ -184,10 +190,11 @@ function causeOf(e: ErrorObject, root: unknown): StatusCause | undefined {
 
 /**
  * Prune, default and validate `object` (in place) against `schema`; `old` is the stored object on
- * update (for CEL transition rules). Returns the causes of failure, empty when valid.
+ * update (for CEL transition rules); pruned field paths go to `pruned`. Returns the causes of failure,
+ * empty when valid.
  */
-export function admit(schema: Schema, object: Obj, old?: Obj): StatusCause[] {
-  pruneAndDefault(schema, object, true);
+export function admit(schema: Schema, object: Obj, old?: Obj, pruned: string[] = []): StatusCause[] {
+  pruneAndDefault(schema, object, true, pruned);
   // the schema never constrains server-owned metadata; validate a view without it
   const view: Obj = { ...object, metadata: {} };
   const v = validatorFor(schema);

@@ -28,12 +28,20 @@ export interface WatchQuery {
 
 /** The set of open watches, so the admin can drop them all. */
 export class WatchHub {
-  private readonly open = new Set<{ end: (abrupt: boolean) => void }>();
+  private readonly open = new Set<{ end: (abrupt: boolean) => void; silence: () => void }>();
 
   constructor(
     private readonly store: Store,
     private readonly bookmarkIntervalMs: number,
   ) {}
+
+  /**
+   * Make every open watch go silent: the connection stays open but no event or bookmark arrives on it
+   * again (a half-dead connection, what a watchdog must notice). Watches opened later are normal.
+   */
+  silenceAll(): void {
+    for (const w of this.open) w.silence();
+  }
 
   /** Close every open watch: cleanly (end of stream) by default, or by destroying the socket. */
   dropAll(abrupt = false): void {
@@ -55,8 +63,9 @@ export class WatchHub {
         ? toTable(t.type, [shown], String(o.metadata.resourceVersion ?? ""), "Object", apiVersionOf(t.type))
         : shown;
     };
+    let silent = false;
     const send = (type: string, object: object): void => {
-      if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+      if (!silent && !res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
     };
     const onEvent = (e: StoreEvent): void => {
       if (e.storeKey !== t.type.storeKey) return;
@@ -97,6 +106,9 @@ export class WatchHub {
 
     const timers: NodeJS.Timeout[] = [];
     const entry = {
+      silence: (): void => {
+        silent = true;
+      },
       end: (abrupt: boolean): void => {
         this.open.delete(entry);
         unsubscribe();

@@ -107,6 +107,28 @@ describe("validation against the CRD schema", () => {
   });
 });
 
+describe("field validation", () => {
+  test("fieldValidation=Strict refuses an unknown field with the real server's message", async () => {
+    const body = network("strict", { bogus: 1 });
+    const r = await rejection(
+      api.createNamespacedCustomObject({ group, version, namespace, plural, body, fieldValidation: "Strict" }),
+    );
+    expect(r.code).toBe(400);
+    expect(r.status.message).toBe('strict decoding error: unknown field "spec.bogus"');
+  });
+
+  test("by default an unknown field is pruned and reported in a Warning header", async () => {
+    const res = await fetch(`${sandbox.url}/apis/${group}/${version}/namespaces/${namespace}/${plural}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(network("warned", { bogus: 1, subnetIds: ["subnet-0a"] })),
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("warning")).toBe('299 - "unknown field \\"spec.bogus\\""');
+    expect(((await res.json()) as Obj).spec.bogus).toBeUndefined();
+  });
+});
+
 describe("label and field selectors", () => {
   beforeAll(async () => {
     await create(network("sel-a", {}, { tier: "app", team: "x" }));

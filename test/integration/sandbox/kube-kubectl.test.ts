@@ -119,6 +119,19 @@ describeWithKubectl("kubectl against the sandbox", () => {
     expect(r.out).toContain(`spec.vpcId: Invalid value: "not-a-vpc": spec.vpcId in body should match`);
   });
 
+  test("kubectl apply refuses an unknown field, as a real server with strict field validation", async () => {
+    await writeFile(
+      join(dir, "unknown.yaml"),
+      network({ vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0a"], colour: "red" }).replace(
+        "net-k",
+        "net-unknown",
+      ),
+    );
+    const r = await run("apply", "-f", join(dir, "unknown.yaml"));
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('unknown field "spec.colour"');
+  });
+
   test("kubectl delete removes the object and then the CRD", async () => {
     expect((await run("delete", "tn", "net-k")).out).toContain("deleted");
     expect((await run("get", "tn", "-o", "name")).out).not.toContain("net-k");

@@ -126,6 +126,24 @@ describe("watch", () => {
     });
   });
 
+  test("a silenced watch stays open but receives nothing, while a new watch works", async () => {
+    const quiet = await openWatch({
+      resourceVersion: String((await create("w-before-silence")).metadata.resourceVersion),
+    });
+    sandbox.admin.silenceWatches();
+    const fresh = await openWatch({ resourceVersion: "0" });
+    await create("w-during-silence");
+    await eventually(
+      () => fresh.events.some((e) => e.object.metadata.name === "w-during-silence"),
+      "the new watch sees the object",
+    );
+    await new Promise((r) => setTimeout(r, 150));
+    quiet.abort();
+    fresh.abort();
+    expect(quiet.events).toEqual([]);
+    expect(quiet.ended()).toBe(true); // ended only by our abort
+  });
+
   test("timeoutSeconds ends the stream cleanly", async () => {
     const w = await openWatch({ resourceVersion: "0", timeoutSeconds: "1" });
     await eventually(() => w.ended(), "the stream ends after its timeout");
