@@ -12,6 +12,7 @@
  *   the service's private DNS, creating ours would fail, so it is blocked (PrivateDnsConflict) and named.
  * - Gateway route-table associations are changed only through the endpoint; `pl-…` routes are never touched.
  */
+import { TagKey } from "../api/group.js";
 import type { Ref } from "./actions.js";
 import type {
   DesiredInterfaceEndpoint,
@@ -30,6 +31,9 @@ import { opKey, type Draft } from "./waves.js";
 const GONE = new Set(["deleting", "deleted"]);
 const BROKEN = new Set(["failed", "rejected"]);
 const WAITING = new Set(["pending", "pendingAcceptance"]);
+
+/** True when another ecsnet object's owner tag is on `e` (not ours, and never adoptable). */
+const ownedByAnother = (e: ObservedEndpoint): boolean => !e.owned && Boolean(e.tags[TagKey.OwnerUid]);
 
 /** Usable or becoming usable: not gone and not broken. */
 const isLive = (e: ObservedEndpoint): boolean => !GONE.has(e.state) && !BROKEN.has(e.state);
@@ -119,7 +123,10 @@ export function planInterfaceEndpoints(
       else modifyInterface(draft, want, t.keep, sg, dns, dnsHolder, []);
       continue;
     }
-    const adoptee = want.adopt ? unowned[0] : undefined;
+    // Adopt the one holding private DNS if any (adopting another would leave the DNS conflict in place);
+    // never one that another ecsnet object owns: re-tagging it would start a tug of war between owners.
+    const adoptable = unowned.filter((e) => !ownedByAnother(e));
+    const adoptee = want.adopt ? (adoptable.find((e) => e === dnsHolder) ?? adoptable[0]) : undefined;
     if (adoptee) {
       const tag = draft.add({
         kind: "TagResource",
@@ -267,7 +274,7 @@ export function planGatewayEndpoint(d: DesiredNetwork, o: ObservedNetwork, draft
     const unowned = o.endpoints
       .filter((e) => !e.owned && e.type === "Gateway" && e.serviceName === want.serviceName && isLive(e))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
-    const adoptee = !t.keep && want.adopt ? unowned[0] : undefined;
+    const adoptee = !t.keep && want.adopt ? unowned.find((e) => !ownedByAnother(e)) : undefined;
     const target = t.keep ?? adoptee;
     // A table can carry the S3 prefix-list route of one endpoint only (aws-facts §3.3): tables already on
     // someone else's S3 gateway endpoint have the route; adding them to ours would fail, so leave them.

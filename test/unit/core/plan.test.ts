@@ -142,6 +142,26 @@ describe("interface endpoints", () => {
     expect(p.dependsOn.get(modify!.key)).toContain(tag!.key);
     expect(p.blocked).toEqual([]);
   });
+  it("never adopts an endpoint another ecsnet object owns, even with adoptExisting", () => {
+    const d = desired({
+      endpoints: { includeDefaults: true, extra: [], privateDns: true, adoptExisting: true, policies: {} },
+    });
+    const w = cold(d, (x) =>
+      addForeign(x, {
+        endpoint: { service: "ecr.dkr", privateDns: true },
+        s3: false,
+        tgwRoute: false,
+        nat: false,
+        blackhole: false,
+      }),
+    );
+    w.endpoints[0]!.tags = { "ecsnet.dev/owner-uid": "another-network-uid" };
+    const p = plan(d, observe(w, OWNER));
+    expect(only(p, "TagResource")).toEqual([]);
+    expect(p.blocked).toEqual([
+      expect.objectContaining({ reason: "PrivateDnsConflict", resourceId: w.endpoints[0]!.id }),
+    ]);
+  });
   it("creates ours next to an unowned endpoint that has no private DNS", () => {
     const d = desired();
     const w = cold(d, (x) =>
