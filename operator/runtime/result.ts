@@ -15,7 +15,7 @@
 
 /** What a successful reconcile returns. `{}` means converged: wait for the next event or sweep. */
 export type ReconcileResult = {
-  /** Run this key again after this many milliseconds (e.g. while a NAT gateway is pending). */
+  /** Run this key again after this many milliseconds (e.g. while a NAT gateway is pending). 0 or less: same as `{}`. */
   readonly requeueAfterMs?: number;
 };
 

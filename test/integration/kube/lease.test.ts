@@ -57,7 +57,8 @@ describe("LeaseElector on the Kubernetes API", () => {
       (a as unknown as { stopped: boolean }).stopped = true;
       const died = Date.now();
       await eventually(() => b.role() === "leader", "b takes over", 5_000);
-      expect(Date.now() - died).toBeLessThan(timing.leaseDurationMs + 3 * timing.retryPeriodMs + 500);
+      // Within the lease duration of the last renewal, plus one retry period and some slack for a loaded machine.
+      expect(Date.now() - died).toBeLessThan(timing.leaseDurationMs + 1_000);
       expect(await holder("takeover")).toBe("b");
     } finally {
       await b.stop();
