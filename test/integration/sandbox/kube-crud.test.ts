@@ -162,6 +162,16 @@ describe("custom resources through client-node", () => {
     expect((await get("occ-status")).status).toEqual({ n: 1 });
   });
 
+  test("an injected 409 on the status subresource fails that write only, and the retry lands", async () => {
+    await create(network("flaky"));
+    sandbox.admin.failNext({ verb: "patch", resource: plural, subresource: "status", status: 409 });
+    const r = await rejection(patchStatus("flaky", { status: { attempt: 1 } }));
+    expect(r).toMatchObject({ code: 409, status: { reason: "Conflict" } });
+    expect((await get("flaky")).status).toBeUndefined();
+    expect((await patchStatus("flaky", { status: { attempt: 2 } })).status).toEqual({ attempt: 2 });
+    expect(sandbox.admin.requestCounts()[`PATCH ${plural}/status`]).toBeGreaterThanOrEqual(2);
+  });
+
   test("a write that changes nothing keeps the resourceVersion", async () => {
     const created = await create(network("noop"));
     const same = await patch("noop", { spec: { maxEndpoints: 10 } });

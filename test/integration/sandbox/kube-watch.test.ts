@@ -144,6 +144,24 @@ describe("watch", () => {
     expect(quiet.ended()).toBe(true); // ended only by our abort
   });
 
+  test("with a label selector, an object relabelled out of it arrives as DELETED and back in as ADDED", async () => {
+    const created = await create("w-labelled");
+    const merge = { headers: { "content-type": "application/merge-patch+json" } };
+    const w = await openWatch({ resourceVersion: created.metadata.resourceVersion, labelSelector: "shard=a" });
+    const relabel = (shard: string) =>
+      fetch(`${sandbox.url}${path}/w-labelled`, {
+        method: "PATCH",
+        ...merge,
+        body: JSON.stringify({ metadata: { labels: { shard } } }),
+      });
+    await relabel("a");
+    await relabel("b");
+    await relabel("a");
+    await eventually(() => w.events.length >= 3, "three events arrive");
+    w.abort();
+    expect(w.events.map((e) => e.type)).toEqual(["ADDED", "DELETED", "ADDED"]);
+  });
+
   test("timeoutSeconds ends the stream cleanly", async () => {
     const w = await openWatch({ resourceVersion: "0", timeoutSeconds: "1" });
     await eventually(() => w.ended(), "the stream ends after its timeout");
