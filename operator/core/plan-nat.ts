@@ -176,7 +176,28 @@ function planRoutes(
     if (!target) continue; // its NAT is blocked or waiting: said there.
     const route = table.routes.find((x) => x.destination === DEFAULT);
     const toId = typeof target.id === "string" ? target.id : `the new ${r.natKey}`;
+    // Already right: an active route to the NAT we keep for this table's AZ.
     if (route && route.state === "active" && route.target.kind === "nat" && route.target.id === target.id) continue;
+    const was = route?.target.id ?? "";
+    // Ours to change: a route to one of our NATs (live, or deleted and now a blackhole). Anything else was
+    // made by someone (internet gateway, their NAT, a transit gateway...): only with replaceExisting.
+    const isOurNat = route?.target.kind === "nat" && ourNatIds.has(was);
+    const reason =
+      route?.state === "blackhole" ? "RouteBlackholed" : isOurNat ? "RouteTargetsWrongNatGateway" : "RouteTargetsOther";
+    if (route && !isOurNat && !r.replaceExisting) {
+      // Said at once, even while our NAT is still pending, so the user can decide before traffic is at stake.
+      const what =
+        route.state === "blackhole" ? `deleted ${was} (not ours)` : `${was} (${route.target.kind}, not ours)`;
+      draft.block(
+        r.key,
+        reason,
+        `${DEFAULT} in ${r.routeTableId} points at ${what}: set egress.natGateway.replaceExistingDefaultRoute to replace it`,
+        r.routeTableId,
+      );
+      continue;
+    }
+    // Point routes only at an available NAT: a working route stays until its replacement can carry traffic,
+    // and a missing/blackholed one loses nothing by waiting (CreateRoute to a pending NAT is not relied on).
     if (!target.available) {
       draft.wait(r.key, "NatGatewayPending", `${DEFAULT} in ${r.routeTableId} waits for ${toId} to be available`);
       continue;
@@ -196,21 +217,6 @@ function planRoutes(
       );
       continue;
     }
-    const was = route.target.id;
-    const isOurNat = route.target.kind === "nat" && ourNatIds.has(was);
-    const reason =
-      route.state === "blackhole" ? "RouteBlackholed" : isOurNat ? "RouteTargetsWrongNatGateway" : "RouteTargetsOther";
-    if (!isOurNat && !r.replaceExisting) {
-      const what =
-        route.state === "blackhole" ? `deleted ${was} (not ours)` : `${was} (${route.target.kind}, not ours)`;
-      draft.block(
-        r.key,
-        reason,
-        `${DEFAULT} in ${r.routeTableId} points at ${what}: set egress.natGateway.replaceExistingDefaultRoute to replace it`,
-        r.routeTableId,
-      );
-      continue;
-    }
     const k = draft.add(
       {
         kind: "ReplaceRoute",
@@ -226,6 +232,7 @@ function planRoutes(
     );
     note(was, k);
   }
+  // Tables no longer desired (egress None, a subnet left the spec): remove only routes to our NATs.
   const desiredTables = new Set([...d.routes.values()].map((r) => r.routeTableId));
   for (const t of o.routeTables) {
     const route = t.routes.find(

@@ -287,6 +287,8 @@ describe("NAT egress", () => {
   it("blocks a 0.0.0.0/0 route to a transit gateway unless replaceExistingDefaultRoute", () => {
     const d = nat();
     const w = cold(d, (x) => addForeign(x, { s3: false, tgwRoute: true, nat: false, blackhole: false }));
+    // Said in the very first plan, before our NAT exists, so the user can decide early.
+    expect(plan(d, observe(w, OWNER)).blocked.map((b) => b.reason)).toEqual(["RouteTargetsOther"]);
     converge(w, d);
     const p = plan(d, observe(w, OWNER));
     expect(p.blocked).toEqual([
