@@ -55,7 +55,7 @@ export class Crud {
   /** GET a collection (namespace undefined = all namespaces), filtered by selectors. */
   list(t: Target, labelSelector?: string, fieldSelector?: string): KubeObject {
     const byLabel = parseLabelSelector(labelSelector);
-    const byField = parseFieldSelector(fieldSelector);
+    const byField = parseFieldSelector(fieldSelector, t.type.fieldLabels);
     const items = this.store
       .list(t.type.storeKey, t.type.namespaced ? t.namespace : undefined)
       .filter((o) => byLabel(o) && byField(o))

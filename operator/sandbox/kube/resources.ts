@@ -34,6 +34,8 @@ export interface ResourceType {
   readonly columns: readonly PrinterColumn[];
   /** The store key shared by every version of the same group/plural. */
   readonly storeKey: string;
+  /** Field labels a fieldSelector may use besides metadata.name and metadata.namespace. */
+  readonly fieldLabels?: readonly string[];
 }
 
 /** `group/plural`, the storage identity (all versions of a resource share objects). */
@@ -69,8 +71,24 @@ function builtin(
     hasStatus: plural === "namespaces" || plural === "customresourcedefinitions",
     columns,
     storeKey: storeKeyOf(group, plural),
+    ...(FIELD_LABELS[plural] ? { fieldLabels: FIELD_LABELS[plural] } : {}),
   };
 }
+
+const EVENT_OBJECT = ["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"];
+/** The field labels the real server supports per built-in resource (beyond metadata.name/namespace). */
+const FIELD_LABELS: Record<string, string[]> = {
+  namespaces: ["status.phase"],
+  events: [
+    ...EVENT_OBJECT.map((f) => `involvedObject.${f}`),
+    ...EVENT_OBJECT.map((f) => `regarding.${f}`),
+    "reason",
+    "reportingComponent",
+    "reportingController",
+    "source",
+    "type",
+  ],
+};
 
 const age: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
 

@@ -78,19 +78,28 @@ export function parseLabelSelector(s: string | undefined): Selector {
   };
 }
 
-const FIELDS: Record<string, (o: KubeObject) => string> = {
-  "metadata.name": (o) => String(o.metadata.name ?? ""),
-  "metadata.namespace": (o) => String(o.metadata.namespace ?? ""),
-};
+/** The value of a field label: a dotted path into the object ("source" is the event's source.component). */
+function fieldValue(o: KubeObject, field: string): string {
+  const path = field === "source" ? "source.component" : field;
+  let cur: unknown = o;
+  for (const seg of path.split("."))
+    cur = cur && typeof cur === "object" ? (cur as Record<string, unknown>)[seg] : undefined;
+  return cur === undefined || cur === null ? "" : String(cur);
+}
 
-/** Compile a fieldSelector (metadata.name / metadata.namespace only); other fields are a 400. */
-export function parseFieldSelector(s: string | undefined): Selector {
+/**
+ * Compile a fieldSelector. metadata.name and metadata.namespace work on every type; `extra` names the
+ * type's other field labels (the Events' involvedObject.*, reason, type, ...). Any other field is a
+ * 400, as on the real server.
+ */
+export function parseFieldSelector(s: string | undefined, extra: readonly string[] = []): Selector {
   if (!s) return () => true;
+  const allowed = new Set(["metadata.name", "metadata.namespace", ...extra]);
   const reqs = splitTop(s).map((raw) => {
     const m = /^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/.exec(raw);
-    const get = m ? FIELDS[m[1] ?? ""] : undefined;
-    if (!m || !get) throw badRequest(`field label not supported: ${m?.[1] ?? raw}`);
-    return { get, neg: m[2] === "!=", value: (m[3] ?? "").trim() };
+    const field = m?.[1] ?? raw;
+    if (!m || !allowed.has(field)) throw badRequest(`field label not supported: ${field}`);
+    return { field, neg: m[2] === "!=", value: (m[3] ?? "").trim() };
   });
-  return (o) => reqs.every((r) => (r.get(o) === r.value) !== r.neg);
+  return (o) => reqs.every((r) => (fieldValue(o, r.field) === r.value) !== r.neg);
 }

@@ -51,7 +51,7 @@ export class WatchHub {
   /** Serve one watch request on `res` until the client leaves, the timeout passes, or dropAll(). */
   serve(t: Target, q: WatchQuery, res: ServerResponse): void {
     const byLabel = parseLabelSelector(q.labelSelector);
-    const byField = parseFieldSelector(q.fieldSelector);
+    const byField = parseFieldSelector(q.fieldSelector, t.type.fieldLabels);
     const matches = (o: KubeObject | undefined): boolean =>
       !!o &&
       (!t.type.namespaced || t.namespace === undefined || o.metadata.namespace === t.namespace) &&

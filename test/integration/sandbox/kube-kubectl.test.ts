@@ -99,6 +99,33 @@ describeWithKubectl("kubectl against the sandbox", () => {
     expect(row?.split(/\s+/)[4]).toMatch(/^\d+s$/);
   });
 
+  test("kubectl describe shows the events recorded about the object", async () => {
+    const uid = (await run("get", "tn", "net-k", "-o", "jsonpath={.metadata.uid}")).out;
+    const involvedObject = {
+      apiVersion: `${TEST_GROUP}/${TEST_VERSION}`,
+      kind: TEST_KIND,
+      name: "net-k",
+      namespace: "default",
+      uid,
+    };
+    const event = {
+      metadata: { name: "net-k.1" },
+      involvedObject,
+      reason: "Repaired",
+      message: "s3 route restored",
+      type: "Normal",
+      source: { component: "ecsnet" },
+    };
+    await fetch(`${sandbox.url}/api/v1/namespaces/default/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(event),
+    });
+    const described = await run("describe", "tn", "net-k");
+    expect(described.code).toBe(0);
+    expect(described.out).toMatch(/Normal\s+Repaired\s+.*ecsnet\s+s3 route restored/);
+  });
+
   test("kubectl apply of a change configures the object and bumps its generation", async () => {
     await writeFile(
       join(dir, "net.yaml"),

@@ -44,6 +44,21 @@ describe("field selectors", () => {
     expect(select(parseFieldSelector(selector))).toEqual(expected);
   });
 
+  test("a type's own field labels work (the Events' involvedObject.*, reason, source)", () => {
+    const event: KubeObject = {
+      metadata: { name: "e1", namespace: "default" },
+      involvedObject: { kind: "PrivateEcsNetwork", name: "net-a", uid: "u-1" },
+      reason: "Repaired",
+      source: { component: "ecsnet" },
+    };
+    const labels = ["involvedObject.kind", "involvedObject.name", "involvedObject.uid", "reason", "source"];
+    expect(parseFieldSelector("involvedObject.name=net-a,involvedObject.uid=u-1,source=ecsnet", labels)(event)).toBe(
+      true,
+    );
+    expect(parseFieldSelector("reason!=Repaired", labels)(event)).toBe(false);
+    expect(() => parseFieldSelector("involvedObject.name=net-a")).toThrow(expect.objectContaining({ code: 400 }));
+  });
+
   test("an unsupported field is a 400 naming it", () => {
     expect(() => parseFieldSelector("spec.vpcId=x")).toThrow("field label not supported: spec.vpcId");
   });
