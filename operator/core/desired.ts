@@ -108,6 +108,7 @@ export class Issues {
 export function computeDesired(input: DesiredInput): DesiredNetwork {
   const { owner, spec, topology } = input;
   const issues = new Issues();
+  // Order matters only for readability: every step is a pure function of the input and the issues so far.
   const privateSubnets = selectPrivateSubnets(spec, topology, issues);
   const endpointSubnets = chooseEndpointSubnets(spec, topology, privateSubnets, issues);
   const tagsFor = (k: Key): Tags => ownerTags(owner, k, spec.tags);
@@ -144,10 +145,12 @@ function selectPrivateSubnets(spec: NetworkSpec, topo: Topology, issues: Issues)
     const want = Object.entries(spec.privateSubnets.selector?.tags ?? {});
     chosen = topo.subnets.filter((s) => want.every(([k, v]) => s.tags[k] === v));
   }
+  // An empty selection would plan endpoints nowhere: say it rather than converge on nothing.
   if (chosen.length === 0 && issues.list.length === 0) {
     issues.block("subnets:private", "NoPrivateSubnets", `no subnet of ${topo.vpcId} matches privateSubnets`);
   }
   for (const s of chosen) {
+    // Endpoints in a public subnet would work, but the user believes it is private: the spec is wrong.
     if (s.isPublic) {
       issues.block(
         `subnet:${s.id}`,
@@ -185,6 +188,7 @@ function chooseEndpointSubnets(
         );
       } else out.set(s.az, id);
     }
+    // An AZ the spec leaves without an endpoint subnet still resolves the names, across AZs: note it.
     for (const az of new Set(privateSubnets.map((s) => s.az))) {
       if (!out.has(az)) issues.note(`az:${az}`, "NoEndpointSubnetInAz", `endpoints have no subnet in ${az}`);
     }
@@ -219,6 +223,7 @@ function desiredSecurityGroup(
   const sg = spec.securityGroup;
   const rules = new Map<Key, DesiredIngressRule>();
   const https = { protocol: "tcp", fromPort: 443, toPort: 443 } as const;
+  // Never wider than asked: 443 only, from the named sources only (0.0.0.0/0 is rejected by the API).
   const cidrs = [...(sg.allowFromPrivateSubnets ? privateSubnets.map((s) => s.cidr) : []), ...sg.allowFromCidrs];
   for (const cidr of cidrs) {
     const k = key(`sg-rule:tcp:443:${cidr}`);
@@ -256,6 +261,7 @@ function desiredInterfaceEndpoints(
 ): Map<Key, DesiredInterfaceEndpoint> {
   const { spec, topology, owner, contributions } = input;
   const names = new Set<string>(spec.endpoints.includeDefaults ? defaultInterfaceEndpoints(spec.launchTypes) : []);
+  // Contributions (EcrAccess) add the endpoints their workloads need; s3 is the gateway, handled below.
   for (const n of [...spec.endpoints.extra, ...contributions.flatMap((c) => c.endpoints)]) names.add(n);
   const out = new Map<Key, DesiredInterfaceEndpoint>();
   for (const short of [...names].filter((n) => !isGatewayService(n)).sort()) {
@@ -265,6 +271,7 @@ function desiredInterfaceEndpoints(
       issues.block(k, "ServiceNotFound", `no interface endpoint service ${short} in ${input.region}`);
       continue;
     }
+    // A service may not be offered in every AZ: leave that AZ's subnet out rather than fail the create.
     const subnetIds: string[] = [];
     for (const [az, id] of endpointSubnets) {
       if (svc.azs.includes(az)) subnetIds.push(id);
@@ -279,6 +286,7 @@ function desiredInterfaceEndpoints(
     }
     const policy = policyOr(k, spec.endpoints.policies[short], statementsFor(contributions, short), issues);
     if (policy === undefined) continue;
+    // The ClientToken hashes exactly what is sent, so a changed input never reuses a token.
     const create = {
       vpcId: spec.vpcId,
       serviceName: svc.serviceName,
@@ -318,6 +326,7 @@ function desiredS3Gateway(
     if (!known.has(id))
       issues.block(`rtb:${id}`, "RouteTableNotFound", `route table ${id} is not in ${topology.vpcId}`);
   }
+  // Every private subnet's effective table (the main one when it has no association), not only endpoint subnets.
   const routeTableIds = [...new Set(given ?? privateSubnets.map((s) => s.routeTableId))].sort();
   const policy = policyOr(S3_KEY, spec.s3Gateway.policy, statementsFor(input.contributions, "s3"), issues);
   if (policy === undefined) return null;
@@ -406,6 +415,7 @@ function desiredEgress(
     }
   }
   if (placement.size === 0) return out;
+  // Given EIPs are assigned to NATs in AZ order; fewer than NATs is an error, not a silent allocation.
   const given = ng.elasticIpAllocationIds;
   if (given && given.length < placement.size) {
     issues.block(
@@ -436,6 +446,7 @@ function desiredEgress(
     });
   });
   const natAzs = [...placement.keys()].sort();
+  // One default route per private route table, whichever of its subnets it serves.
   const tables = [...new Set(privateSubnets.map((s) => s.routeTableId))].sort();
   for (const rtb of tables) {
     const azs = [...new Set(privateSubnets.filter((s) => s.routeTableId === rtb).map((s) => s.az))].sort();

@@ -117,6 +117,7 @@ export function planInterfaceEndpoints(
       .filter((e) => !e.owned && e.type === "Interface" && e.serviceName === want.serviceName && isLive(e))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     const dnsHolder = unowned.find((e) => e.privateDns);
+    // Ours already: wait while pending, else repair drift in place.
     if (t.keep) {
       if (WAITING.has(t.keep.state))
         draft.wait(want.key, "EndpointPending", `${t.keep.id} for ${want.shortName} is ${t.keep.state}`);
@@ -148,6 +149,7 @@ export function planInterfaceEndpoints(
       );
       continue;
     }
+    // Creating needs a usable security group and, for private DNS, the VPC DNS attributes.
     if (!sg.usable || (want.privateDns && dns.blocked)) continue; // already blocked, with the reason
     draft.add(
       {
@@ -187,13 +189,18 @@ function modifyInterface(
   dnsHolder: ObservedEndpoint | undefined,
   after: readonly Key[],
 ): void {
+  // Subnets: one call with both lists, so a swap within an AZ never leaves the AZ without an interface.
   const addSubnetIds = want.subnetIds.filter((s) => !e.subnetIds.includes(s));
   const removeSubnetIds = e.subnetIds.filter((s) => !want.subnetIds.includes(s));
+  // Groups: a Ref (our group, created in this plan) is always added; ids no longer desired (the old group
+  // after switching to given groups, or one someone attached) are removed. An unusable group changes nothing.
   const wantIds = sg.groupIds.filter((g): g is string => typeof g === "string");
   const addSecurityGroupIds: (string | Ref)[] = sg.usable
     ? sg.groupIds.filter((g) => typeof g !== "string" || !e.securityGroupIds.includes(g))
     : [];
   const removeSecurityGroupIds = sg.usable ? e.securityGroupIds.filter((g) => !wantIds.includes(g)) : [];
+  // Private DNS: turning it on fails while an unowned endpoint holds the service's name (aws-facts §3.4) or
+  // while VPC DNS is off; then it is left as is and the reason is said (blocked) instead of failing every sync.
   let privateDns: boolean | undefined = want.privateDns !== e.privateDns ? want.privateDns : undefined;
   if (privateDns === true && (dns.blocked || dnsHolder)) {
     if (dnsHolder)
@@ -205,6 +212,7 @@ function modifyInterface(
       );
     privateDns = undefined;
   }
+  // Policy: compared in canonical form (AWS reformats documents); desired null = AWS's full-access default.
   const policyDrift = !policyMatches(want.policy, e.policy);
   const why: [boolean, "SubnetsDrifted" | "SecurityGroupsDrifted" | "PrivateDnsDrifted" | "PolicyDrifted", string][] = [
     [
@@ -220,6 +228,7 @@ function modifyInterface(
     [privateDns !== undefined, "PrivateDnsDrifted", `private DNS ${privateDns ? "on" : "off"}`],
     [policyDrift, "PolicyDrifted", "policy"],
   ];
+  // One Modify call for every difference: ModifyVpcEndpoint has a small throttling bucket (aws-facts §3.7).
   const changes = why.filter(([on]) => on);
   if (changes.length === 0) return;
   draft.add(
@@ -254,6 +263,7 @@ function retireNotDesired(
       draft.wait(opKey(e.component ?? e.id, "delete", e.id), "EndpointDeleting", `${e.id} is being deleted`);
       continue;
     }
+    // Claimed by a desired item (its component tag, or its service when it has no component tag).
     const claimed = e.component !== null ? keys.has(e.component) : services.has(e.serviceName);
     if (claimed || e.state === "deleted") continue;
     draft.add({
@@ -270,6 +280,7 @@ function retireNotDesired(
 export function planGatewayEndpoint(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): void {
   const want = d.s3Gateway;
   if (want) {
+    // Same life cycle as interface endpoints: broken and duplicate ones go, one is kept.
     const t = triage(draft, want.key, ownedFor(o, d.owner, want.key, "Gateway", want.serviceName));
     const unowned = o.endpoints
       .filter((e) => !e.owned && e.type === "Gateway" && e.serviceName === want.serviceName && isLive(e))

@@ -38,6 +38,7 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
   const retireNow = new Set<ObservedNatGateway>();
 
   for (const want of d.natGateways.values()) {
+    // Our NATs for this key: failed ones are deleted (and replaced), one in place is kept, the others retire below.
     const forKey = mine.filter((n) => n.component === want.key);
     const failedDeletes: Key[] = [];
     for (const n of forKey.filter((x) => x.state === "failed")) {
@@ -70,6 +71,8 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
       o.natGateways.filter((n) => HOLDS_EIP.has(n.state) && n.allocationIds.includes(alloc));
     let allocationId: string | Ref;
     const after: Key[] = [...failedDeletes];
+    // The EIP: the user's (checked, never allocated or released), or ours: a free one we already own for this
+    // key (a crash after AllocateAddress must not leak it), else a new allocation, passed to the NAT by Ref.
     if (eip?.givenAllocationId) {
       const given = eip.givenAllocationId;
       const addr = o.addresses.find((a) => a.allocationId === given);
@@ -128,6 +131,7 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
       }
     }
     if (typeof allocationId === "string") chosenEips.add(allocationId);
+    // Salt the token with failed/deleted predecessors: replaying the original token could hand back the dead NAT.
     const predecessors = [
       ...forKey.filter((n) => n.state === "failed" || n.state === "deleting"),
       ...deletedMine.filter((n) => n.component === want.key),
@@ -274,6 +278,7 @@ function retireNats(
       t.routes.some((r) => r.destination === DEFAULT && r.state === "active" && r.target.id === n.id),
     );
     const moving = moved.get(n.id) ?? [];
+    // Active routes to it that no action of this plan moves: deleting it now would cut their egress.
     const stranded = still.filter((t) => !moving.includes(key(`route:${t.id}:${DEFAULT}`)));
     if (stranded.length > 0 && !retireNow.has(n)) {
       draft.wait(
@@ -283,6 +288,7 @@ function retireNats(
       );
       continue;
     }
+    // Kept another for its key → a duplicate; its key still desired → misplaced (subnet or EIP changed); else not desired.
     const why = d.natGateways.has(base as Key)
       ? mine.some((m) => kept.has(m) && m.component === base)
         ? "DuplicateCreated"
@@ -327,6 +333,7 @@ function releaseAddresses(
     const natHasOther =
       natKey !== undefined &&
       [...kept].some((n) => n.component === natKey && !n.allocationIds.includes(a.allocationId));
+    // Keep an EIP its desired NAT will need (e.g. the NAT is blocked or waiting); release spares.
     const needed = want !== undefined && !want.givenAllocationId && !natHasOther;
     if (holders.length > 0) {
       if (!needed && holders.every((n) => n.state === "deleting"))

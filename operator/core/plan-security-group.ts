@@ -64,6 +64,7 @@ function parseCidr(c: string): { ip: number; bits: number } | null {
 /** Plan the endpoint security group; see the module doc. */
 export function planSecurityGroup(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): SecurityGroupOutcome {
   const want = d.securityGroup;
+  // Ours: by owner tag and component, or by our deterministic name (a group we created always has both).
   const owned = o.securityGroups
     .filter((g) => isOurs(g, d.owner) && (g.component === want.key || g.groupName === want.groupName))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -76,6 +77,7 @@ export function planSecurityGroup(d: DesiredNetwork, o: ObservedNetwork, draft: 
     );
   const sg = owned[0];
   if (!sg) {
+    // Group names are unique per VPC: a same-name group that is not ours makes CreateSecurityGroup fail.
     const squatter = o.securityGroups.find((g) => g.groupName === want.groupName && !isOurs(g, d.owner));
     if (squatter) {
       draft.block(
@@ -112,6 +114,7 @@ export function planSecurityGroup(d: DesiredNetwork, o: ObservedNetwork, draft: 
     return { groupIds: [{ ref: k }], after: [k], usable: true };
   }
   const ingress = sg.rules.filter((r) => !r.isEgress);
+  // Exact matching: a wider rule someone added is revoked, not accepted as covering ours.
   const missing = want.ingress.filter((w) => !ingress.some((r) => isExactRule(r, w)));
   const extra = ingress.filter((r) => !want.ingress.some((w) => isExactRule(r, w)));
   // Revoke first in reading order; both are independent calls on different rules, so no dependency.
@@ -157,6 +160,7 @@ function planGiven(
     );
   } else {
     const rules = groups.flatMap((g) => g?.rules ?? []);
+    // Given groups may be wider (e.g. the whole VPC CIDR): coverage, not equality, is what matters there.
     const uncovered = want.ingress.filter((w) => !rules.some((r) => coversRule(r, w)));
     if (uncovered.length > 0) {
       draft.block(
