@@ -42,6 +42,20 @@ export interface InformerOptions {
     readonly delayMs: number;
     readonly error?: unknown;
   }) => void;
+  /** The watch transport; default client-node's `Watch` on `client.kubeConfig`. Tests pass a fake. */
+  readonly watch?: WatchTransport;
+  /** Jitter source in [0, 1); default Math.random. */
+  readonly random?: () => number;
+}
+
+/** client-node's `Watch.watch` signature: resolves once connected, with a handle to abort. */
+export interface WatchTransport {
+  watch(
+    path: string,
+    query: Record<string, string>,
+    onEvent: (type: string, obj: unknown) => void,
+    onDone: (err: unknown) => void,
+  ): Promise<AbortController>;
 }
 
 /** Why the informer restarted its list/watch. */
@@ -58,7 +72,7 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
   private readonly cache = new Map<string, T>();
   private readonly listeners = new Set<(key: string) => void>();
   private readonly clock: Clock;
-  private readonly watch: Watch;
+  private readonly watch: WatchTransport;
   private session = 0;
   private running = false;
   private resourceVersion = "";
@@ -80,7 +94,7 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
   constructor(private readonly o: InformerOptions) {
     this.name = o.resource.plural;
     this.clock = o.clock ?? systemClock;
-    this.watch = new Watch(o.client.kubeConfig);
+    this.watch = o.watch ?? new Watch(o.client.kubeConfig);
     o.metrics?.initInformer(this.name);
   }
 
@@ -155,7 +169,7 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
       const req = await this.watch.watch(
         path,
         query,
-        (type: string, obj: T & { code?: number }) => !stale() && this.onEvent(type, obj),
+        (type: string, obj: unknown) => !stale() && this.onEvent(type, obj as T & { code?: number }),
         (err: unknown) => !stale() && this.onDone(err),
       );
       // The watch may have been superseded while connecting: close it, it must not feed the cache.
@@ -211,7 +225,7 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
       const initial = this.o.backoff?.initialMs ?? 1_000;
       const max = this.o.backoff?.maxMs ?? 30_000;
       // Jitter (up to +20%) keeps several informers from retrying against the API server in lockstep.
-      delayMs = Math.min(max, initial * 2 ** this.failures) * (1 + Math.random() * 0.2);
+      delayMs = Math.min(max, initial * 2 ** this.failures) * (1 + (this.o.random ?? Math.random)() * 0.2);
       this.failures++;
     }
     this.o.metrics?.informerRestartsTotal.inc({ resource: this.name });
