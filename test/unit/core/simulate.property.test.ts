@@ -49,10 +49,10 @@ const RUNS = { numRuns: 60 };
 describe("applying plans to a simulated world", () => {
   it("reaches the desired network from a cold VPC, touching only what is ours", () => {
     fc.assert(
-      fc.property(caseArb, foreignArb, (c, f) => {
+      fc.property(caseArb, foreignArb, fc.constantFrom(1, 2, 3), (c, f, slow) => {
         const d = desiredOf(c);
         const w = coldWorld(c, d, f);
-        const rounds = converge(w, d);
+        const rounds = converge(w, d, 8 * slow, undefined, slow);
         expectSafeRounds(rounds, c);
         const last = rounds[rounds.length - 1]!;
         expect(last.plan.actions).toEqual([]);
@@ -67,11 +67,11 @@ describe("applying plans to a simulated world", () => {
 
   it("repairs every drift of a converged world within a few rounds", () => {
     fc.assert(
-      fc.property(caseArb, driftArb, (c, drifts) => {
+      fc.property(caseArb, driftArb, fc.constantFrom(1, 2), (c, drifts, slow) => {
         const d = desiredOf(c);
         const w = worldFrom(d, c.topology);
         for (const x of drifts) applyDrift(w, OWNER.uid, x);
-        const rounds = converge(w, d);
+        const rounds = converge(w, d, 8 * slow, undefined, slow);
         expectSafeRounds(rounds, c);
         const last = rounds[rounds.length - 1]!;
         // Turning DNS off is repaired only with vpcDns Enforce; with Check it is reported (blocked).
@@ -101,7 +101,7 @@ describe("deletion plans", () => {
         });
         for (const x of drifts) applyDrift(w, OWNER.uid, x);
         const before = cloneWorld(w);
-        const rounds = converge(w, d, 8, (o) => planDeletion(d, o, OWNER, "Delete"));
+        const rounds = converge(w, d, 16, (o) => planDeletion(d, o, OWNER, "Delete"), 2);
         for (const r of rounds) {
           expect(ownershipViolations(r.plan, r.observed, false, false)).toEqual([]);
           expect(r.results.filter((x) => x.outcome !== "done")).toEqual([]);
