@@ -19,6 +19,20 @@ import { statusOf, type KubeConfig, type KubeObject } from "./client.js";
 export const EventType = { Normal: "Normal", Warning: "Warning" } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
+/**
+ * The reasons ecsnet's Events use (design: Normal Created/Repaired/Deleted, Warning Conflict/Stalled/
+ * Throttled). `record` accepts any PascalCase reason; these are the shared vocabulary.
+ */
+export const EventReason = {
+  Created: "Created",
+  Repaired: "Repaired",
+  Deleted: "Deleted",
+  Conflict: "Conflict",
+  Stalled: "Stalled",
+  Throttled: "Throttled",
+} as const;
+export type EventReason = (typeof EventReason)[keyof typeof EventReason];
+
 /** Options of {@link EventRecorder}. */
 export interface EventRecorderOptions {
   readonly kubeConfig: KubeConfig;

@@ -136,12 +136,17 @@ export class WorkQueue {
     return this.shuttingDown;
   }
 
-  /** Stop: reject further adds, cancel delayed adds, wake every waiting `get()` with `undefined`. */
+  /** Stop: reject further adds, drop queued keys, cancel delayed adds, wake every waiting `get()` with `undefined`. */
   shutDown(): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     for (const { timer } of this.delayed.values()) timer.cancel();
     this.delayed.clear();
+    // Queued keys will never be taken now (get() answers undefined): drop them, so len() and the
+    // depth gauge say so. Whoever leads next lists every object and enqueues it again.
+    for (const key of this.queue.splice(0)) this.dirty.delete(key);
+    this.addedAt.clear();
+    this.options.metrics?.workqueueDepth.set({ name: this.name }, 0);
     for (const resolve of this.waiters.splice(0)) resolve(undefined);
   }
 

@@ -121,6 +121,15 @@ describe("WorkQueue", () => {
     expect(await q.get()).toBeUndefined();
   });
 
+  it("drops keys still waiting when it shuts down", async () => {
+    const { q } = queue();
+    q.add("a");
+    q.add("b");
+    q.shutDown();
+    expect(q.len()).toBe(0);
+    expect(await q.get()).toBeUndefined();
+  });
+
   it("cancels pending delayed adds on shutdown", () => {
     const { q, clock } = queue();
     q.addAfter("a", 100);
