@@ -341,9 +341,16 @@ function desiredS3Gateway(
   };
 }
 
-/** Every contribution's statements for `short`, in contribution order. */
+/**
+ * Every contribution's statements for `short`, in contribution order, or none at all when some contribution
+ * needs the endpoint without restricting it: scoping the policy to the others' repositories would deny that
+ * contributor's pulls, so an endpoint is restricted only when every contributor that uses it asks for it.
+ */
 function statementsFor(cs: readonly Contribution[], short: string): Readonly<Record<string, unknown>>[] {
-  return cs.flatMap((c) => c.policyStatements[short] ?? []);
+  const restricts = (c: Contribution) => (c.policyStatements[short]?.length ?? 0) > 0;
+  const users = cs.filter((c) => c.endpoints.includes(short) || restricts(c));
+  if (users.some((c) => !restricts(c))) return [];
+  return users.flatMap((c) => c.policyStatements[short] ?? []);
 }
 
 /** The merged policy, or undefined (after a blocking issue) when the user's document is invalid. */

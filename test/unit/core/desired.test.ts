@@ -170,6 +170,20 @@ describe("computeDesired", () => {
       "ecr:GetAuthorizationToken",
     ]);
   });
+  it("leaves an endpoint's policy open when one contributor restricts it and another needs it unrestricted", () => {
+    const restricted: Contribution = {
+      source: "apps/web",
+      endpoints: ["ecr.api", "ecr.dkr"],
+      policyStatements: {
+        "ecr.api": [{ Effect: "Allow", Principal: "*", Action: "ecr:BatchGetImage", Resource: "*" }],
+      },
+    };
+    const open: Contribution = { source: "apps/batch", endpoints: ["ecr.api", "ecr.dkr"], policyStatements: {} };
+    expect(
+      compute(twoAz, {}, [restricted, open]).interfaceEndpoints.get("endpoint:ecr.api" as never)!.policy,
+    ).toBeNull();
+    expect(compute(twoAz, {}, [restricted]).interfaceEndpoints.get("endpoint:ecr.api" as never)!.policy).not.toBeNull();
+  });
   it("blocks on a policy that is not JSON", () => {
     expect(reasons(compute(twoAz, { s3Gateway: { enabled: true, policy: "{nope" } }), true)).toEqual(["InvalidPolicy"]);
   });
