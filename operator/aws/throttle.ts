@@ -50,6 +50,9 @@ export function bucketOf(operation: string): Ec2Bucket {
   return /^(Describe|List|Search|Get)/.test(operation) ? "nonMutating" : "mutating";
 }
 
+/** We refill 5% slower than EC2 does (see the {@link Ec2Limiter} constructor). */
+export const DEFAULT_HEADROOM = 0.05;
+
 /** The real clock (unref'd timers: a waiting call never keeps the process up on its own). */
 export const systemLimiterClock: LimiterClock = {
   now: () => Date.now(),
@@ -74,10 +77,20 @@ export class Ec2Limiter {
   private readonly clock: LimiterClock;
   private readonly specs: Readonly<Record<Ec2Bucket, BucketSpec>>;
 
-  /** `buckets` overrides sizes (tests, or an account with raised limits); defaults to {@link Ec2Buckets}. */
-  constructor(opts: { clock?: LimiterClock; buckets?: Partial<Record<Ec2Bucket, BucketSpec>> } = {}) {
+  /**
+   * `buckets` overrides sizes (tests, or an account with raised limits); defaults to {@link Ec2Buckets}.
+   * `headroom` (default 0.05) is the fraction by which we refill slower than EC2: a limiter running exactly
+   * at EC2's rate is throttled whenever a later request reaches AWS faster than an earlier one did.
+   */
+  constructor(
+    opts: { clock?: LimiterClock; buckets?: Partial<Record<Ec2Bucket, BucketSpec>>; headroom?: number } = {},
+  ) {
     this.clock = opts.clock ?? systemLimiterClock;
-    this.specs = { ...Ec2Buckets, ...opts.buckets };
+    const factor = 1 - Math.min(0.5, Math.max(0, opts.headroom ?? DEFAULT_HEADROOM));
+    const all: Record<string, BucketSpec> = { ...Ec2Buckets, ...opts.buckets };
+    this.specs = Object.fromEntries(
+      Object.entries(all).map(([k, v]) => [k, { capacity: v.capacity, refillPerSecond: v.refillPerSecond * factor }]),
+    ) as Record<Ec2Bucket, BucketSpec>;
   }
 
   /** Milliseconds a call of `operation` would wait if it asked now (0 when a token is free). */
@@ -92,7 +105,16 @@ export class Ec2Limiter {
     const waitMs = b.tokens >= 1 ? 0 : Math.ceil(((1 - b.tokens) / b.spec.refillPerSecond) * 1000);
     b.tokens -= 1;
     if (waitMs === 0) return Promise.resolve(0);
-    return new Promise((resolve) => this.clock.setTimer(() => resolve(waitMs), waitMs));
+    const due = this.clock.now() + waitMs;
+    return new Promise((resolve) => {
+      // Timers may fire a little early by the clock (Node's cached loop time): re-arm until really due.
+      const wake = (): void => {
+        const left = due - this.clock.now();
+        if (left > 0) this.clock.setTimer(wake, left);
+        else resolve(waitMs);
+      };
+      this.clock.setTimer(wake, waitMs);
+    });
   }
 
   private refilled(name: Ec2Bucket): BucketState {

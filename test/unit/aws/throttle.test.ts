@@ -49,15 +49,52 @@ describe("Ec2Limiter", () => {
 
   it("lets four CreateVpcEndpoint calls through at once, then one every 3.3 seconds", async () => {
     const clock = new FakeClock();
-    const limiter = new Ec2Limiter({ clock });
+    const limiter = new Ec2Limiter({ clock, headroom: 0 });
     const times = grantTimes(limiter, clock, "CreateVpcEndpoint", 6);
     await clock.advance(10_000);
     expect(times).toEqual([0, 0, 0, 0, 3334, 6667]);
   });
 
+  it("refills 5% slower than EC2 by default, so jitter on the way to AWS never overtakes its bucket", async () => {
+    const clock = new FakeClock();
+    const limiter = new Ec2Limiter({ clock });
+    const times = grantTimes(limiter, clock, "CreateVpcEndpoint", 5);
+    await clock.advance(10_000);
+    expect(times).toEqual([0, 0, 0, 0, Math.ceil(1000 / (0.3 * 0.95))]);
+  });
+
+  it("re-arms a timer that fires before the token is due", async () => {
+    let t = 0;
+    const timers: { at: number; fn: () => void }[] = [];
+    // Timers fire up to 100 ms early (time still moves forward), as cached loop time can make real timers do.
+    const early = {
+      now: () => t,
+      setTimer: (fn: () => void, ms: number) => void timers.push({ at: t + Math.max(1, ms - 100), fn }),
+    };
+    const limiter = new Ec2Limiter({
+      clock: early,
+      headroom: 0,
+      buckets: { tags: { capacity: 1, refillPerSecond: 1 } },
+    });
+    await limiter.acquire("CreateTags");
+    let granted = -1;
+    void limiter.acquire("CreateTags").then(() => (granted = t));
+    for (let i = 0; granted < 0 && timers.length > 0 && i < 1000; i++) {
+      const next = timers.shift()!;
+      t = next.at;
+      next.fn();
+      await flush();
+    }
+    expect(granted).toBeGreaterThanOrEqual(1000);
+  });
+
   it("serves waiting callers in arrival order", async () => {
     const clock = new FakeClock();
-    const limiter = new Ec2Limiter({ clock, buckets: { natGateways: { capacity: 1, refillPerSecond: 1 } } });
+    const limiter = new Ec2Limiter({
+      clock,
+      headroom: 0,
+      buckets: { natGateways: { capacity: 1, refillPerSecond: 1 } },
+    });
     const order: number[] = [];
     for (let i = 0; i < 4; i++) void limiter.acquire("CreateNatGateway").then(() => order.push(i));
     await clock.advance(5_000);
@@ -66,7 +103,7 @@ describe("Ec2Limiter", () => {
 
   it("refills an idle bucket up to its capacity and no further", async () => {
     const clock = new FakeClock();
-    const limiter = new Ec2Limiter({ clock });
+    const limiter = new Ec2Limiter({ clock, headroom: 0 });
     grantTimes(limiter, clock, "CreateVpcEndpoint", 4);
     await clock.advance(60_000); // 0.3/s × 60 s would be 18 tokens; the bucket holds 4.
     const times = grantTimes(limiter, clock, "CreateVpcEndpoint", 5);
@@ -76,7 +113,7 @@ describe("Ec2Limiter", () => {
 
   it("keeps buckets independent: an empty endpoint bucket does not slow Describe calls", async () => {
     const clock = new FakeClock();
-    const limiter = new Ec2Limiter({ clock });
+    const limiter = new Ec2Limiter({ clock, headroom: 0 });
     grantTimes(limiter, clock, "CreateVpcEndpoint", 8);
     expect(limiter.delayFor("CreateVpcEndpoint")).toBeGreaterThan(10_000);
     expect(limiter.delayFor("DescribeVpcEndpoints")).toBe(0);
