@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from "node:util";
 import { admitCrd, type Registry } from "./registry.js";
 import { apiVersionOf, type ResourceType } from "./resources.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
-import { alreadyExists, badRequest, conflict, invalid, notFound } from "./status.js";
+import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from "./status.js";
 import { assertNamespaceOpen, defaultNamespace, finishNamespace, markTerminating } from "./namespaces.js";
 import type { KubeObject, Store } from "./store.js";
 import { isSpecChange, mergeUpdate } from "./update-rules.js";
@@ -93,6 +93,14 @@ export class Crud {
     }
     if (type.namespaced) assertNamespaceOpen(this.store, type, String(t.namespace), name);
     if (this.store.get(type.storeKey, t.namespace ?? "", name)) throw alreadyExists(type.group, type.plural, name);
+    if (md.resourceVersion !== undefined && md.resourceVersion !== "") {
+      // the real server's storage refuses this (as an internal error), e.g. creating from a read object
+      throw new ApiError(
+        500,
+        "InternalError",
+        "Internal error occurred: resourceVersion should not be set on objects to be created",
+      );
+    }
     for (const k of ["deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"]) delete md[k];
     md.uid = randomUUID();
     md.creationTimestamp = nowStamp();
@@ -116,7 +124,8 @@ export class Crud {
         `the name of the object (${String(o.metadata.name)}) does not match the name on the URL (${String(t.name)})`,
       );
     if (!old) {
-      if (type.plural === "events" && !status) return this.create(t, body);
+      if (type.plural === "events" && !status)
+        return this.create(t, { ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
       throw notFound(type.group, type.plural, t.name ?? "");
     }
     const next = mergeUpdate(type, old, o, status);

@@ -98,6 +98,12 @@ describe("custom resources through client-node", () => {
     expect(missing.status.message).toBe('namespaces "nowhere" not found');
   });
 
+  test("creating with a resourceVersion set is refused, as the real server's storage does", async () => {
+    const r = await rejection(create({ ...network("with-rv"), metadata: { name: "with-rv", resourceVersion: "5" } }));
+    expect(r.code).toBe(500);
+    expect(r.status.message).toContain("resourceVersion should not be set on objects to be created");
+  });
+
   test("getting a missing object is a 404 Status naming it", async () => {
     const r = await rejection(get("ghost"));
     expect(r.code).toBe(404);
