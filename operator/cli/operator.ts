@@ -8,6 +8,7 @@ import type { EcrAccess } from "../api/ecr-access.js";
 import { Kinds } from "../api/group.js";
 import type { PrivateEcsNetwork } from "../api/private-ecs-network.js";
 import { createAwsClients, type AwsClients } from "../aws/clients.js";
+import { Ec2Buckets, Ec2Limiter, type BucketSpec } from "../aws/throttle.js";
 import { createEc2Port } from "../aws/ec2-sdk.js";
 import type { Ec2Port } from "../aws/ec2-port.js";
 import { createEcsPort } from "../aws/ecs-sdk.js";
@@ -49,6 +50,11 @@ export interface OperatorOptions {
     readonly endpoint?: string;
     readonly credentials?: { accessKeyId: string; secretAccessKey: string };
   };
+  /**
+   * Multiplies the capacity and refill rate of every bucket of the client-side EC2 limiter: for an account
+   * whose throttling limits AWS raised, or an endpoint that does not throttle (the sandbox). Default 1.
+   */
+  readonly ec2RateScale?: number;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   readonly graceMs?: number;
@@ -86,7 +92,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
 
   // AWS clients per region, sharing one limiter: EC2's buckets are per account and region, not per object.
   const clients = new Map<string, { aws: AwsClients; ec2: Ec2Port; ecs: EcsPort }>();
-  let limiter: AwsClients["limiter"] | undefined;
+  let limiter: AwsClients["limiter"] | undefined = scaledLimiter(o.ec2RateScale);
   const forRegion = (region: string) => {
     let c = clients.get(region);
     if (!c) {
@@ -187,4 +193,16 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       for (const c of clients.values()) c.aws.destroy();
     },
   };
+}
+
+/** A limiter with EC2's buckets scaled by `scale`; undefined (the clients' default limiter) for 1 or absent. */
+function scaledLimiter(scale: number | undefined): Ec2Limiter | undefined {
+  if (scale === undefined || scale === 1) return undefined;
+  const buckets = Object.fromEntries(
+    Object.entries(Ec2Buckets).map(([k, v]: [string, BucketSpec]) => [
+      k,
+      { capacity: Math.max(1, Math.round(v.capacity * scale)), refillPerSecond: v.refillPerSecond * scale },
+    ]),
+  ) as Record<keyof typeof Ec2Buckets, BucketSpec>;
+  return new Ec2Limiter({ buckets });
 }

@@ -19,9 +19,13 @@ interface RunFlags {
   leaseNamespace: string;
   leaseName: string;
   identity?: string;
+  leaseDuration?: number;
+  renewDeadline?: number;
+  retryPeriod?: number;
   httpPort: number;
   httpHost: "127.0.0.1" | "0.0.0.0";
   region?: string;
+  ec2RateScale?: number;
 }
 
 const int = (name: string) => (v: string) => {
@@ -29,6 +33,14 @@ const int = (name: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
   return n;
 };
+
+const positive =
+  (name: string, what = "number of seconds") =>
+  (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive ${what}, got ${v}`);
+    return n;
+  };
 
 /** The `run` command. */
 export function runCommand(): Command {
@@ -47,9 +59,25 @@ export function runCommand(): Command {
     .option("--lease-namespace <ns>", "namespace of the leader-election Lease", "ecsnet-system")
     .option("--lease-name <name>", "name of the leader-election Lease", "ecsnet-leader")
     .option("--identity <id>", "this instance's identity in the Lease (default: hostname-pid)")
+    .option(
+      "--lease-duration <seconds>",
+      "how long a Lease holds without renewal before a standby may take it (default 15)",
+      positive("--lease-duration"),
+    )
+    .option(
+      "--renew-deadline <seconds>",
+      "how long the leader keeps trying to renew before it steps down; < lease duration (default 10)",
+      positive("--renew-deadline"),
+    )
+    .option("--retry-period <seconds>", "interval between Lease reads/renewals (default 2)", positive("--retry-period"))
     .option("--http-port <port>", "port of /healthz, /readyz and /metrics", int("--http-port"), 8080)
     .option("--http-host <host>", "address to serve HTTP on", "0.0.0.0")
     .option("--region <region>", "region for specs that name none (default: ECSNET_REGION, then the AWS SDK's)")
+    .option(
+      "--ec2-rate-scale <factor>",
+      "scale the client-side EC2 rate limiter's buckets (an account with raised throttling limits; default 1)",
+      positive("--ec2-rate-scale", "number"),
+    )
     .action(async (f: RunFlags) => {
       const cfg = loadConfig();
       const logger = createLogger({ level: cfg.logLevel });
@@ -61,9 +89,21 @@ export function runCommand(): Command {
         concurrency: f.concurrency ?? cfg.concurrency,
         resyncMs: f.resync !== undefined ? f.resync * 1000 : cfg.resyncMs,
         pendingRequeueMs: cfg.pendingRequeueMs,
-        ...(f.leaderElect ? { leaderElection: { namespace: f.leaseNamespace, name: f.leaseName, identity } } : {}),
+        ...(f.leaderElect
+          ? {
+              leaderElection: {
+                namespace: f.leaseNamespace,
+                name: f.leaseName,
+                identity,
+                ...(f.leaseDuration !== undefined ? { leaseDurationMs: Math.round(f.leaseDuration * 1000) } : {}),
+                ...(f.renewDeadline !== undefined ? { renewDeadlineMs: Math.round(f.renewDeadline * 1000) } : {}),
+                ...(f.retryPeriod !== undefined ? { retryPeriodMs: Math.round(f.retryPeriod * 1000) } : {}),
+              },
+            }
+          : {}),
         http: { host: f.httpHost === "127.0.0.1" ? "127.0.0.1" : "0.0.0.0", port: f.httpPort },
         defaultRegion: f.region ?? cfg.defaultRegion ?? "us-east-1",
+        ...(f.ec2RateScale !== undefined ? { ec2RateScale: f.ec2RateScale } : {}),
         logger,
         instance: identity,
       });
