@@ -1,0 +1,318 @@
+/**
+ * The life of a PrivateEcsNetwork under the real `ecsnet run` process: apply → Ready, a spec change,
+ * drift repaired by the sweep, health and metrics, deletion with ordered teardown, and Retain.
+ * One operator and one world for the file; each network gets a VPC of its own.
+ */
+import {
+  DeleteNatGatewayCommand,
+  DeleteVpcEndpointsCommand,
+  ModifyVpcEndpointCommand,
+  RevokeSecurityGroupIngressCommand,
+} from "@aws-sdk/client-ec2";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { FINALIZER } from "../../operator/api/group.js";
+import type { TwoAzVpc } from "../helpers/aws-sandbox.js";
+import {
+  PEN,
+  REAL_TARGET,
+  conditionOf,
+  eventsFor,
+  eventually,
+  getTable,
+  metricValue,
+  spawnOperator,
+  startE2eWorld,
+  type E2eWorld,
+  type OperatorProcess,
+} from "../helpers/operator.js";
+import {
+  defaultRoute,
+  getNetwork,
+  networkManifest,
+  owned,
+  shortName,
+  viewVpc,
+  type NetworkObject,
+} from "./aws-world.js";
+
+let world: E2eWorld;
+let op: OperatorProcess;
+
+beforeAll(async () => {
+  world = await startE2eWorld();
+  op = await spawnOperator(world);
+});
+
+afterAll(async () => {
+  await world?.close();
+});
+
+/** Wait until the network is Ready=True for its current generation; returns it. */
+async function readyNetwork(name: string, generation?: number): Promise<NetworkObject> {
+  return eventually(
+    async () => {
+      const n = await getNetwork(world, name);
+      const ready = conditionOf(n, "Ready");
+      const gen = generation ?? n?.metadata.generation;
+      if (!n || ready?.status !== "True" || n.status?.observedGeneration !== gen)
+        throw new Error(`not Ready at generation ${gen}: ${JSON.stringify(n?.status?.conditions ?? null)}`);
+      return n;
+    },
+    { what: `${name} is Ready` },
+  );
+}
+
+describe("a network with NAT egress", () => {
+  const name = "egress-nat";
+  let vpc: TwoAzVpc;
+  let uid: string;
+
+  beforeAll(async () => {
+    vpc = await world.newVpc();
+  });
+
+  it("becomes Ready with the ids of what it made, and AWS has exactly that", async () => {
+    await world.kube.create({ resource: PEN, body: networkManifest(world, name, vpc, { egress: "NatGateway" }) });
+    const n = await readyNetwork(name, 1);
+    uid = n.metadata.uid!;
+
+    expect(n.metadata.finalizers).toContain(FINALIZER);
+    expect(n.status?.observedGeneration).toBe(n.metadata.generation);
+    for (const c of n.status?.conditions ?? []) expect(c.observedGeneration).toBe(n.metadata.generation);
+    expect(conditionOf(n, "Stalled")?.status ?? "False").toBe("False");
+    expect(conditionOf(n, "Reconciling")?.status ?? "False").toBe("False");
+    expect(n.status?.securityGroupId).toMatch(/^sg-/);
+    expect(n.status?.s3GatewayEndpointId).toMatch(/^vpce-/);
+    expect(n.status?.endpoints?.map((e) => e.service).sort()).toEqual(["ecr.api", "ecr.dkr", "logs"]);
+    expect(n.status?.natGateways).toHaveLength(2);
+
+    const view = await viewVpc(world, vpc.vpcId);
+    const mine = owned(view, uid);
+    // interface endpoints: the Fargate defaults, private DNS on, in our SG, tagged as ours
+    const iface = mine.endpoints.filter((e) => e.VpcEndpointType === "Interface");
+    expect(iface.map((e) => shortName(e, world.region)).sort()).toEqual(["ecr.api", "ecr.dkr", "logs"]);
+    for (const e of iface) {
+      expect(e.PrivateDnsEnabled).toBe(true);
+      expect(e.Groups?.map((g) => g.GroupId)).toEqual([n.status?.securityGroupId]);
+      expect(n.status?.endpoints?.map((x) => x.id)).toContain(e.VpcEndpointId);
+    }
+    // the S3 gateway is on every private route table
+    const s3 = mine.endpoints.find((e) => e.VpcEndpointType === "Gateway");
+    expect(s3?.VpcEndpointId).toBe(n.status?.s3GatewayEndpointId);
+    expect([...(s3?.RouteTableIds ?? [])].sort()).toEqual([...vpc.privateRouteTableIds].sort());
+    // the SG admits 443 from each private subnet's CIDR
+    const sg = mine.securityGroups.find((g) => g.GroupId === n.status?.securityGroupId);
+    const cidrs = (sg?.IpPermissions ?? []).filter((p) => p.FromPort === 443).flatMap((p) => p.IpRanges ?? []);
+    expect(cidrs).toHaveLength(vpc.privateSubnetIds.length);
+    // one available NAT per AZ, in the public subnets, each with our EIP; each private table routes to one
+    expect(mine.natGateways.map((g) => g.SubnetId).sort()).toEqual([...vpc.publicSubnetIds].sort());
+    for (const g of mine.natGateways) expect(g.State).toBe("available");
+    expect(mine.addresses).toHaveLength(2);
+    const natIds = mine.natGateways.map((g) => g.NatGatewayId);
+    for (const rtb of vpc.privateRouteTableIds) {
+      const r = defaultRoute(view, rtb);
+      expect(natIds).toContain(r?.NatGatewayId);
+      expect(r?.State).toBe("active");
+    }
+    const events = await eventsFor(world, name);
+    expect(events.some((e) => e.reason === "Created" && e.type === "Normal")).toBe(true);
+  });
+
+  it("shows sane printer columns to kubectl get", async () => {
+    const table = await getTable(
+      world,
+      `/apis/${PEN.group}/${PEN.version}/namespaces/${world.namespace}/${PEN.plural}`,
+    );
+    const cols = table.columnDefinitions.map((c) => c.name);
+    const row = table.rows.find((r) => r.cells[0] === name);
+    expect(row).toBeDefined();
+    const cell = (col: string) => row!.cells[cols.indexOf(col)];
+    expect(cell("Ready")).toBe("True");
+    expect(cell("VPC")).toBe(vpc.vpcId);
+    expect(cell("Egress")).toBe("NatGateway");
+    expect(cell("Endpoints")).toBe("4/4");
+  });
+
+  it("converges on a spec change and its observedGeneration follows", async () => {
+    const before = (await getNetwork(world, name))!;
+    await world.kube.jsonPatch({
+      resource: PEN,
+      namespace: world.namespace,
+      name,
+      ops: [{ op: "add", path: "/spec/endpoints/extra", value: ["secretsmanager"] }],
+    });
+    const n = await readyNetwork(name, before.metadata.generation! + 1);
+    expect(n.status?.endpoints?.map((e) => e.service)).toContain("secretsmanager");
+    for (const c of n.status?.conditions ?? []) expect(c.observedGeneration).toBe(n.metadata.generation);
+    const mine = owned(await viewVpc(world, vpc.vpcId), uid);
+    const sm = mine.endpoints.find((e) => shortName(e, world.region) === "secretsmanager");
+    expect(sm?.PrivateDnsEnabled).toBe(true);
+  });
+
+  /** Poll until `check` holds for the VPC as it is now and the network is Ready again. */
+  async function repaired(what: string, check: (v: Awaited<ReturnType<typeof viewVpc>>) => void): Promise<void> {
+    const generation = (await getNetwork(world, name))!.metadata.generation;
+    await eventually(async () => check(await viewVpc(world, vpc.vpcId)), { what }).catch(async (err: Error) => {
+      // Say what the operator thinks, so a failure names its cause.
+      const n = await getNetwork(world, name);
+      throw new Error(`${err.message}; conditions: ${JSON.stringify(n?.status?.conditions)}`, { cause: err });
+    });
+    await readyNetwork(name, generation);
+  }
+
+  it("puts back a revoked security group rule and a route table removed from the S3 gateway", async () => {
+    const mine = owned(await viewVpc(world, vpc.vpcId), uid);
+    const s3 = mine.endpoints.find((e) => e.VpcEndpointType === "Gateway")!;
+    const sg = mine.securityGroups[0]!;
+    const revokedCidr = sg.IpPermissions!.find((p) => p.FromPort === 443)!.IpRanges![0]!.CidrIp!;
+    const rtb = vpc.privateRouteTableIds[0]!;
+    // Same spec, no watch event: only the drift sweep can notice.
+    await world.ec2.send(
+      new ModifyVpcEndpointCommand({ VpcEndpointId: s3.VpcEndpointId!, RemoveRouteTableIds: [rtb] }),
+    );
+    await world.ec2.send(
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: sg.GroupId!,
+        IpPermissions: [{ IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: revokedCidr }] }],
+      }),
+    );
+    await repaired("the SG rule and the S3 route table are back", (v) => {
+      const m = owned(v, uid);
+      const gw = m.endpoints.find((e) => e.VpcEndpointId === s3.VpcEndpointId);
+      if (!gw?.RouteTableIds?.includes(rtb)) throw new Error(`${rtb} not back on the S3 gateway`);
+      const ranges = (m.securityGroups[0]?.IpPermissions ?? []).flatMap((p) => p.IpRanges ?? []);
+      if (!ranges.some((r) => r.CidrIp === revokedCidr)) throw new Error(`443 from ${revokedCidr} not re-authorized`);
+    });
+    const events = await eventually(
+      async () => {
+        const ev = (await eventsFor(world, name)).filter((e) => e.reason === "Repaired");
+        if (ev.length === 0) throw new Error("no Repaired event");
+        return ev;
+      },
+      { what: "a Repaired event is recorded" },
+    );
+    expect(events.every((e) => e.type === "Normal")).toBe(true);
+  });
+
+  it("answers health, readiness and metrics", async () => {
+    expect((await op.http("/healthz")).status).toBe(200);
+    expect((await op.http("/readyz")).status).toBe(200);
+    const metrics = await op.http("/metrics");
+    expect(metrics.status).toBe(200);
+    expect(metricValue(metrics.body, "ecsnet_reconcile_total")).toBeGreaterThan(0);
+    expect(metricValue(metrics.body, "ecsnet_aws_api_calls_total", { service: "ec2" })).toBeGreaterThan(0);
+    expect(metricValue(metrics.body, "ecsnet_drift_repairs_total")).toBeGreaterThan(0);
+  });
+
+  it("tears everything down in order on delete, then lets the object go", async () => {
+    await world.kube.delete({ resource: PEN, namespace: world.namespace, name });
+    await eventually(
+      async () => {
+        if (await getNetwork(world, name)) throw new Error("object still exists");
+      },
+      { what: "the finalizer is removed and the object is gone" },
+    );
+    const view = await viewVpc(world, vpc.vpcId);
+    const mine = owned(view, uid);
+    expect(mine).toEqual({ endpoints: [], natGateways: [], securityGroups: [], addresses: [] });
+    for (const rtb of vpc.privateRouteTableIds) expect(defaultRoute(view, rtb)).toBeUndefined();
+    const events = await eventsFor(world, name);
+    expect(events.some((e) => e.reason === "Deleted")).toBe(true);
+  });
+});
+
+describe("a network with deletionPolicy Retain", () => {
+  it("goes away on delete and leaves its AWS resources in place", async () => {
+    const name = "retained";
+    const vpc = await world.newVpc();
+    await world.kube.create({
+      resource: PEN,
+      body: networkManifest(world, name, vpc, { egress: "None", deletionPolicy: "Retain" }),
+    });
+    const n = await readyNetwork(name, 1);
+    const uid = n.metadata.uid!;
+    const before = owned(await viewVpc(world, vpc.vpcId), uid);
+    expect(before.endpoints.length).toBe(4);
+    expect(before.securityGroups.length).toBe(1);
+
+    await world.kube.delete({ resource: PEN, namespace: world.namespace, name });
+    await eventually(
+      async () => {
+        if (await getNetwork(world, name)) throw new Error("object still exists");
+      },
+      { what: "the retained object is gone" },
+    );
+    const after = owned(await viewVpc(world, vpc.vpcId), uid);
+    expect(after.endpoints.map((e) => e.VpcEndpointId).sort()).toEqual(
+      before.endpoints.map((e) => e.VpcEndpointId).sort(),
+    );
+    expect(after.securityGroups.map((g) => g.GroupId)).toEqual(before.securityGroups.map((g) => g.GroupId));
+  });
+});
+
+/**
+ * Known bug, kept visible: once AWS reports a deleted endpoint or NAT gateway as `deleted`, the EC2 adapter
+ * drops it (operator/aws/ec2-sdk.ts filters `deleted`, and observe never fills `deletedNatGateways`), so the
+ * planner's re-create ClientToken is not salted by the dead predecessor: AWS (and the sandbox) answers the
+ * idempotent create with the deleted resource, and the network never converges (and a route blackholed by a
+ * lost NAT is never re-pointed or cleaned up). These cases fail today; `it.failing` turns red when it is
+ * fixed, so whoever fixes it turns them into plain `it`.
+ */
+const CLIENT_TOKEN_BUG = "[known bug: re-create reuses the ClientToken of a deleted predecessor]";
+const knownBug = (REAL_TARGET ? it.skip : it.failing) as jest.It;
+
+describe("resources lost out of band, once AWS reports them deleted", () => {
+  const lost = {} as {
+    vpc: TwoAzVpc;
+    uid: string;
+    repaired(what: string, check: (v: Awaited<ReturnType<typeof viewVpc>>) => void): Promise<void>;
+  };
+  const name = "lost-parts";
+
+  beforeAll(async () => {
+    lost.vpc = await world.newVpc();
+    await world.kube.create({ resource: PEN, body: networkManifest(world, name, lost.vpc, { egress: "NatGateway" }) });
+    lost.uid = (await readyNetwork(name, 1)).metadata.uid!;
+    lost.repaired = async (what, check) => {
+      await eventually(async () => check(await viewVpc(world, lost.vpc.vpcId)), { what, timeoutMs: 8_000 });
+    };
+  });
+
+  knownBug("recreates an interface endpoint deleted out of band " + CLIENT_TOKEN_BUG, async () => {
+    const gone = owned(await viewVpc(world, lost.vpc.vpcId), lost.uid).endpoints.find(
+      (e) => shortName(e, world.region) === "ecr.dkr",
+    )!;
+    await world.ec2.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: [gone.VpcEndpointId!] }));
+    // The sweep runs long after AWS finished deleting (minutes vs seconds): let the sandbox finish now.
+    world.awsSandbox?.admin.settle();
+    await lost.repaired("ecr.dkr has a new endpoint with private DNS", (v) => {
+      const dkr = owned(v, lost.uid).endpoints.find((e) => shortName(e, world.region) === "ecr.dkr");
+      if (!dkr || dkr.VpcEndpointId === gone.VpcEndpointId) throw new Error("ecr.dkr endpoint not recreated");
+      if (!dkr.PrivateDnsEnabled) throw new Error("new ecr.dkr endpoint without private DNS");
+    });
+  });
+
+  knownBug(
+    "replaces a NAT gateway deleted out of band and re-points its blackholed route " + CLIENT_TOKEN_BUG,
+    async () => {
+      const view = await viewVpc(world, lost.vpc.vpcId);
+      const dead = owned(view, lost.uid).natGateways[0]!;
+      const rtbs = lost.vpc.privateRouteTableIds.filter(
+        (t) => defaultRoute(view, t)?.NatGatewayId === dead.NatGatewayId,
+      );
+      expect(rtbs.length).toBeGreaterThan(0);
+      await world.ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: dead.NatGatewayId! }));
+      world.awsSandbox?.admin.settle();
+      await lost.repaired("the NAT gateway is replaced and routed to", (v) => {
+        const nats = owned(v, lost.uid).natGateways.filter((g) => g.State === "available");
+        if (nats.length !== 2 || nats.some((g) => g.NatGatewayId === dead.NatGatewayId))
+          throw new Error("NAT gateway not replaced");
+        for (const t of rtbs) {
+          const r = defaultRoute(v, t);
+          if (r?.State !== "active" || !nats.some((g) => g.NatGatewayId === r.NatGatewayId))
+            throw new Error(`0.0.0.0/0 of ${t} still points at ${r?.NatGatewayId} (${r?.State})`);
+        }
+      });
+    },
+  );
+});
