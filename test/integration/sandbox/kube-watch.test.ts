@@ -190,6 +190,16 @@ describe("ListWatch (makeInformer) recovery", () => {
     await informer.stop();
   });
 
+  test("an abrupt drop reaches it as an error (client-node then stops, so the operator must restart it)", async () => {
+    const informer = makeInformer<KubernetesObject>(kc, path, listFn);
+    const errors: unknown[] = [];
+    informer.on("error", (e) => errors.push(e));
+    await informer.start();
+    sandbox.admin.dropWatches({ abrupt: true });
+    await eventually(() => errors.length > 0, "the informer reports the reset connection");
+    await informer.stop();
+  });
+
   test("after a 410 it relists and misses no change made while it was away", async () => {
     const informer = makeInformer<KubernetesObject>(kc, path, listFn);
     const deleted: string[] = [];
