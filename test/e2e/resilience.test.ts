@@ -1,0 +1,221 @@
+/**
+ * The real `ecsnet run` when the world misbehaves or the input is wrong: watch connections dropped and
+ * compacted away (410) while a spec changes, status writes answered 409, a spec the API server refuses,
+ * and a spec that passes the schema but contradicts the VPC (Stalled, and nothing touched in AWS).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { KubeApiError } from "../../operator/kube/client.js";
+import type { TwoAzVpc } from "../helpers/aws-sandbox.js";
+import {
+  NEEDS_SANDBOX,
+  PEN,
+  conditionOf,
+  eventsFor,
+  eventually,
+  itWithSandbox,
+  metricValue,
+  spawnOperator,
+  startE2eWorld,
+  type E2eWorld,
+  type OperatorProcess,
+} from "../helpers/operator.js";
+import {
+  defaultRoute,
+  getNetwork,
+  networkManifest,
+  owned,
+  shortName,
+  viewVpc,
+  type NetworkObject,
+} from "./aws-world.js";
+
+let world: E2eWorld;
+let op: OperatorProcess;
+
+beforeAll(async () => {
+  world = await startE2eWorld();
+  op = await spawnOperator(world);
+});
+
+afterAll(async () => {
+  await world?.close();
+});
+
+/** Wait until `name` is Ready=True at `generation` (default: its current one). */
+async function readyNetwork(name: string, generation?: number): Promise<NetworkObject> {
+  return eventually(
+    async () => {
+      const n = await getNetwork(world, name);
+      const gen = generation ?? n?.metadata.generation;
+      if (!n || conditionOf(n, "Ready")?.status !== "True" || n.status?.observedGeneration !== gen)
+        throw new Error(`not Ready at generation ${gen}: ${JSON.stringify(n?.status?.conditions ?? null)}`);
+      return n;
+    },
+    { what: `${name} is Ready` },
+  );
+}
+
+describe("input the operator must refuse", () => {
+  it("is rejected by the API server when egress NatGateway names no public subnets", async () => {
+    const vpc = await world.newVpc();
+    const body = networkManifest(world, "no-public-subnets", vpc);
+    (body as { spec: { egress: unknown } }).spec.egress = { mode: "NatGateway" };
+    const err = await world.kube.create({ resource: PEN, body }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).status).toBe(422);
+    // The API server's own words, as kubectl would print them.
+    expect(JSON.stringify((err as Error).cause)).toMatch(/publicSubnetIds/);
+    expect(await getNetwork(world, "no-public-subnets")).toBeUndefined();
+  });
+
+  it("stalls, with a reason a person can act on, when a 'private' subnet is public, and changes nothing in AWS", async () => {
+    const name = "public-as-private";
+    const vpc = await world.newVpc();
+    const publicId = vpc.publicSubnetIds[0]!;
+    world.awsSandbox?.admin.resetCalls();
+    await world.kube.create({
+      resource: PEN,
+      body: networkManifest(world, name, vpc, { privateSubnetIds: [vpc.privateSubnetIds[0]!, publicId] }),
+    });
+    const n = await eventually(
+      async () => {
+        const got = await getNetwork(world, name);
+        if (conditionOf(got, "Stalled")?.status !== "True") throw new Error("not Stalled yet");
+        return got!;
+      },
+      { what: `${name} is Stalled` },
+    );
+    const stalled = conditionOf(n, "Stalled")!;
+    expect(stalled.reason).toBe("SubnetNotPrivate");
+    expect(stalled.message).toContain(publicId);
+    expect(stalled.message).toMatch(/internet gateway/);
+    expect(conditionOf(n, "Ready")?.status).toBe("False");
+    expect(stalled.observedGeneration).toBe(n.metadata.generation);
+
+    // Nothing was made for it, and (in the sandbox) no mutating call was even sent.
+    const mine = owned(await viewVpc(world, vpc.vpcId), n.metadata.uid!);
+    expect(mine).toEqual({ endpoints: [], natGateways: [], securityGroups: [], addresses: [] });
+    if (world.awsSandbox) {
+      const mutations = Object.keys(world.awsSandbox.admin.calls()).filter((op) =>
+        /^(Create|Allocate|Authorize|Modify|Associate|Replace|Delete|Release|Revoke)/.test(op),
+      );
+      expect(mutations).toEqual([]);
+    }
+    const events = await eventsFor(world, name);
+    expect(events.some((e) => e.type === "Warning" && e.reason === "Stalled")).toBe(true);
+
+    // Fixing the spec is all it takes.
+    await world.kube.jsonPatch({
+      resource: PEN,
+      namespace: world.namespace,
+      name,
+      ops: [{ op: "replace", path: "/spec/privateSubnets/ids", value: vpc.privateSubnetIds }],
+    });
+    const fixed = await readyNetwork(name, n.metadata.generation! + 1);
+    expect(conditionOf(fixed, "Stalled")?.status).toBe("False");
+  });
+});
+
+describe("a Kubernetes API that drops, forgets and refuses", () => {
+  const name = "flaky-api";
+  let vpc: TwoAzVpc;
+
+  beforeAll(async () => {
+    vpc = await world.newVpc();
+    if (world.real) return;
+    await world.kube.create({ resource: PEN, body: networkManifest(world, name, vpc, { egress: "None" }) });
+    await readyNetwork(name, 1);
+  });
+
+  /** Add `service` to the network's extra endpoints. */
+  const addExtra = async (services: string[]) =>
+    world.kube.jsonPatch({
+      resource: PEN,
+      namespace: world.namespace,
+      name,
+      ops: [{ op: "add", path: "/spec/endpoints/extra", value: services }],
+    });
+
+  itWithSandbox(
+    `still reconciles a spec change made while the watch connection was down ${NEEDS_SANDBOX}`,
+    async () => {
+      const before = (await getNetwork(world, name))!;
+      world.kubeSandbox!.admin.dropWatches({ abrupt: true });
+      await addExtra(["ssm"]);
+      const n = await readyNetwork(name, before.metadata.generation! + 1);
+      expect(n.status?.endpoints?.map((e) => e.service)).toContain("ssm");
+    },
+  );
+
+  itWithSandbox(
+    `still reconciles a spec change made while the watch history was compacted away (410) ${NEEDS_SANDBOX}`,
+    async () => {
+      const before = (await getNetwork(world, name))!;
+      // Keep the watch down (its reconnects fail) while the spec changes and the history is compacted:
+      // resuming from the informer's last resourceVersion then gets 410 Gone, and only a relist can bring
+      // the change back.
+      const restarts = async () =>
+        metricValue((await op.http("/metrics")).body, "ecsnet_informer_restarts_total", {
+          resource: "privateecsnetworks",
+        }) ?? 0;
+      const restartsBefore = await restarts();
+      const admin = world.kubeSandbox!.admin;
+      admin.failNext({ verb: "watch", resource: "privateecsnetworks", status: 500, count: 2 });
+      admin.dropWatches();
+      await addExtra(["ssm", "ssmmessages"]);
+      admin.compact();
+      const n = await readyNetwork(name, before.metadata.generation! + 1);
+      expect(n.status?.endpoints?.map((e) => e.service)).toContain("ssmmessages");
+      const mine = owned(await viewVpc(world, vpc.vpcId), n.metadata.uid!);
+      expect(mine.endpoints.map((e) => shortName(e, world.region))).toContain("ssmmessages");
+      // It got there by restarting its list/watch, not by luck.
+      expect(await restarts()).toBeGreaterThan(restartsBefore);
+    },
+  );
+
+  itWithSandbox(
+    `switches egress None → NatGateway despite two 409s on its status writes ${NEEDS_SANDBOX}`,
+    async () => {
+      const before = (await getNetwork(world, name))!;
+      const requeuesBefore =
+        metricValue((await op.http("/metrics")).body, "ecsnet_reconcile_total", { result: "requeue" }) ?? 0;
+      world.kubeSandbox!.admin.failNext({
+        verb: "patch",
+        resource: "privateecsnetworks",
+        subresource: "status",
+        status: 409,
+        count: 2,
+      });
+      await world.kube.jsonPatch({
+        resource: PEN,
+        namespace: world.namespace,
+        name,
+        ops: [
+          {
+            op: "replace",
+            path: "/spec/egress",
+            value: {
+              mode: "NatGateway",
+              natGateway: { placement: "Single", publicSubnetIds: [vpc.publicSubnetIds[0]] },
+            },
+          },
+        ],
+      });
+      const n = await readyNetwork(name, before.metadata.generation! + 1);
+      const view = await viewVpc(world, vpc.vpcId);
+      const nats = owned(view, n.metadata.uid!).natGateways;
+      expect(nats).toHaveLength(1);
+      expect(nats[0]!.SubnetId).toBe(vpc.publicSubnetIds[0]);
+      for (const rtb of vpc.privateRouteTableIds)
+        expect(defaultRoute(view, rtb)?.NatGatewayId).toBe(nats[0]!.NatGatewayId);
+      // The conflicts were answered with quiet requeues, not errors.
+      const metrics = (await op.http("/metrics")).body;
+      expect(metricValue(metrics, "ecsnet_reconcile_total", { result: "requeue" })).toBeGreaterThanOrEqual(
+        requeuesBefore + 2,
+      );
+    },
+  );
+});
