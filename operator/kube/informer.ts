@@ -166,6 +166,9 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
       const query: Record<string, string> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: "true" };
       if (this.o.labelSelector !== undefined) query.labelSelector = this.o.labelSelector;
       const path = collectionPath(this.o.resource, this.o.namespace);
+      this.watchStartedAt = this.clock.now();
+      this.watchEvents = 0;
+      this.streamError = undefined;
       const req = await this.watch.watch(
         path,
         query,
@@ -175,9 +178,6 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
       // The watch may have been superseded while connecting: close it, it must not feed the cache.
       if (stale()) req.abort();
       else this.request = req;
-      this.watchStartedAt = this.clock.now();
-      this.watchEvents = 0;
-      this.streamError = undefined;
     } catch (err) {
       if (!stale()) this.restart(statusOf(err) === 410 ? "gone" : "error", err);
     }

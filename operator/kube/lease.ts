@@ -76,6 +76,8 @@ export interface LeaseElectorOptions {
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
   readonly clock?: Clock;
+  /** Jitter source in [0, 1); default Math.random. */
+  readonly random?: () => number;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
 }
@@ -145,7 +147,7 @@ export class LeaseElector implements Elector {
     }
     if (!this.inFlight) this.inFlight = this.attempt().finally(() => (this.inFlight = undefined));
     // client-go jitters the acquire period by up to 1.2x so standbys do not hit the API server together.
-    const jitter = this.state === "leader" ? 1 : 1 + Math.random() * 0.2;
+    const jitter = this.state === "leader" ? 1 : 1 + (this.o.random ?? Math.random)() * 0.2;
     this.timer = this.clock.setTimer(() => this.tick(), this.o.retryPeriodMs * jitter);
   }
 
