@@ -5,6 +5,7 @@
  * first (`apply-guard.ts`). Errors are classified once, here. Never waits for a NAT gateway or endpoint to
  * become available: the next observe sees `pending` and the controller requeues.
  */
+import pRetry from "p-retry";
 import type { Action, Plan, Ref } from "../core/actions.js";
 import { isRef } from "../core/actions.js";
 import type { ActionResult, ClassifiedError } from "../core/errors.js";
@@ -17,6 +18,18 @@ import type { Ec2Port } from "./ec2-port.js";
 import { classifyAwsError } from "./errors.js";
 
 export type { ApplyContext } from "./apply-guard.js";
+
+/** Options of {@link apply} besides the context. */
+export interface ApplyOptions {
+  /**
+   * Retries of an action that uses an id created earlier in this apply and is told it does not exist (EC2's
+   * eventual consistency: a new group or address can be unknown to the next call for a moment). Default
+   * 4 retries from 250 ms doubling (about 4 s at most). This is not waiting for a resource to be available.
+   */
+  readonly consistencyRetry?: { readonly retries: number; readonly minTimeoutMs: number };
+}
+
+const DEFAULT_CONSISTENCY_RETRY = { retries: 4, minTimeoutMs: 250 };
 
 /** Every {@link Ref} an action holds (they name actions of the same plan whose result id they need). */
 export function refsOf(a: Action): Ref[] {
@@ -59,7 +72,13 @@ const unresolved = (ref: Key): ClassifiedError => ({
  * - `skipped` when an action it depends on (by `dependsOn` or by Ref) did not succeed.
  * Never throws for AWS errors; throws `PlanCycleError` for a cyclic plan (a planner bug).
  */
-export async function apply(ec2: Ec2Port, plan: Plan, ctx: ApplyContext): Promise<ActionResult[]> {
+export async function apply(
+  ec2: Ec2Port,
+  plan: Plan,
+  ctx: ApplyContext,
+  opts: ApplyOptions = {},
+): Promise<ActionResult[]> {
+  const retry = opts.consistencyRetry ?? DEFAULT_CONSISTENCY_RETRY;
   const results = new Map<Key, ActionResult>();
   const present = new Set(plan.actions.map((a) => a.key));
   const idOf = (v: string | Ref): string => {
@@ -80,8 +99,15 @@ export async function apply(ec2: Ec2Port, plan: Plan, ctx: ApplyContext): Promis
     }
     const refused = guardAction(a, ctx);
     if (refused !== null) return { key: a.key, outcome: "failed", error: refused };
+    // Only an id this apply just created can be "not found" for a moment; anything else is really gone.
+    const fresh = refsOf(a).length > 0;
     try {
-      const done = await executeAction(ec2, a, idOf, ctx.observed.vpcId);
+      const done = await pRetry(() => executeAction(ec2, a, idOf, ctx.observed.vpcId), {
+        retries: fresh ? retry.retries : 0,
+        minTimeout: retry.minTimeoutMs,
+        factor: 2,
+        shouldRetry: ({ error }) => classifyAwsError(error).class === "notFound",
+      });
       return done.id !== undefined && done.id !== ""
         ? { key: a.key, outcome: "done", id: done.id }
         : { key: a.key, outcome: "done" };

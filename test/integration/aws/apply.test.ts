@@ -1,11 +1,10 @@
 import { CreateVpcEndpointCommand } from "@aws-sdk/client-ec2";
 import { TagKey } from "../../../operator/api/group.js";
-import { apply } from "../../../operator/aws/apply.js";
 import { observe } from "../../../operator/aws/observe.js";
 import { resolveTopology } from "../../../operator/aws/topology.js";
-import type { Action } from "../../../operator/core/actions.js";
+import type { Action, Plan } from "../../../operator/core/actions.js";
 import type { ActionResult } from "../../../operator/core/errors.js";
-import type { ObservedNetwork, OwnerRef } from "../../../operator/core/model.js";
+import type { OwnerRef } from "../../../operator/core/model.js";
 import { key } from "../../../operator/core/model.js";
 import { securityGroupName } from "../../../operator/core/ownership.js";
 import type { TwoAzVpc } from "../../helpers/aws-sandbox.js";
@@ -22,27 +21,9 @@ afterAll(async () => {
   await w.close();
 });
 
-/** Observe `vpc` for `owner` through ecsnet's own port (the snapshot apply re-checks ownership against). */
-async function observed(vpc: TwoAzVpc, owner: OwnerRef): Promise<ObservedNetwork> {
-  const { clients, ec2 } = world.ecsnetPort(w);
-  const topology = await resolveTopology(ec2, { vpcId: vpc.vpcId, region: w.target.region });
-  const out = await observe(ec2, { owner, vpcId: vpc.vpcId, topology });
-  clients.destroy();
-  return out;
-}
-
-async function applyPlan(vpc: TwoAzVpc, owner: OwnerRef, plan: ReturnType<typeof planOf>): Promise<ActionResult[]> {
-  const { clients, ec2 } = world.ecsnetPort(w);
-  const results = await apply(ec2, plan, { owner, observed: await observed(vpc, owner) });
-  clients.destroy();
-  return results;
-}
-
-const idOf = (results: ActionResult[], k: string): string => {
-  const r = results.find((x) => x.key === k);
-  if (r?.outcome !== "done" || r.id === undefined) throw new Error(`${k} not done: ${JSON.stringify(r)}`);
-  return r.id;
-};
+const applyPlan = (vpc: TwoAzVpc, owner: OwnerRef, plan: Plan): Promise<ActionResult[]> =>
+  world.applyWith(w, vpc, owner, plan);
+const idOf = world.idOf;
 
 describe("apply of a full plan", () => {
   const owner = world.anOwner("payments");

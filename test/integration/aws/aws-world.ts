@@ -13,12 +13,18 @@ import {
   DescribeVpcEndpointsCommand,
 } from "@aws-sdk/client-ec2";
 import type { EC2Client, Tag } from "@aws-sdk/client-ec2";
-import type { AwsClients } from "../../../operator/aws/clients.js";
+import type { ApplyOptions } from "../../../operator/aws/apply.js";
+import { apply } from "../../../operator/aws/apply.js";
+import type { AwsCallRecord, AwsClients } from "../../../operator/aws/clients.js";
 import { createAwsClients } from "../../../operator/aws/clients.js";
 import type { Ec2Port } from "../../../operator/aws/ec2-port.js";
 import { createEc2Port } from "../../../operator/aws/ec2-sdk.js";
+import { observe } from "../../../operator/aws/observe.js";
 import type { Ec2Limiter } from "../../../operator/aws/throttle.js";
-import type { OwnerRef } from "../../../operator/core/model.js";
+import { resolveTopology } from "../../../operator/aws/topology.js";
+import type { Plan } from "../../../operator/core/actions.js";
+import type { ActionResult } from "../../../operator/core/errors.js";
+import type { ObservedNetwork, OwnerRef } from "../../../operator/core/model.js";
 import type { AwsSandboxOptions } from "../../../operator/sandbox/aws/server.js";
 import type { AwsTarget, TwoAzVpc } from "../../helpers/aws-sandbox.js";
 import { ec2Client, targetFromEnv, twoAzVpc } from "../../helpers/aws-sandbox.js";
@@ -48,10 +54,44 @@ export async function startWorld(opts: AwsSandboxOptions = {}): Promise<World> {
 }
 
 /** ecsnet's own clients and port against the world's endpoint (adaptive retry, the EC2 limiter). */
-export function ecsnetPort(w: World, opts: { limiter?: Ec2Limiter } = {}): { clients: AwsClients; ec2: Ec2Port } {
+export function ecsnetPort(
+  w: World,
+  opts: { limiter?: Ec2Limiter; onCall?: (r: AwsCallRecord) => void } = {},
+): { clients: AwsClients; ec2: Ec2Port } {
   const clients = createAwsClients({ endpoint: w.target.endpoint, region: w.target.region, credentials, ...opts });
   return { clients, ec2: createEc2Port(clients.ec2) };
 }
+
+/** Resolve and observe `vpc` for `owner` through ecsnet's own port. */
+export async function observeWith(w: World, vpc: TwoAzVpc, owner: OwnerRef): Promise<ObservedNetwork> {
+  const { clients, ec2 } = ecsnetPort(w);
+  const topology = await resolveTopology(ec2, { vpcId: vpc.vpcId, region: w.target.region });
+  const out = await observe(ec2, { owner, vpcId: vpc.vpcId, topology });
+  clients.destroy();
+  return out;
+}
+
+/** Apply `plan` with ecsnet's port against the snapshot `observed` (default: observe now). */
+export async function applyWith(
+  w: World,
+  vpc: TwoAzVpc,
+  owner: OwnerRef,
+  plan: Plan,
+  opts: ApplyOptions & { observed?: ObservedNetwork; onCall?: (r: AwsCallRecord) => void } = {},
+): Promise<ActionResult[]> {
+  const observed = opts.observed ?? (await observeWith(w, vpc, owner));
+  const { clients, ec2 } = ecsnetPort(w, opts.onCall ? { onCall: opts.onCall } : {});
+  const results = await apply(ec2, plan, { owner, observed }, opts);
+  clients.destroy();
+  return results;
+}
+
+/** The id an action produced; throws (failing the test) when it did not succeed. */
+export const idOf = (results: readonly ActionResult[], k: string): string => {
+  const r = results.find((x) => x.key === k);
+  if (r?.outcome !== "done" || r.id === undefined) throw new Error(`${k} not done: ${JSON.stringify(r)}`);
+  return r.id;
+};
 
 /** A fresh two-AZ VPC (the sandbox seed, or built through the SDK on an external endpoint). */
 export const freshVpc = (w: World, base = 0): Promise<TwoAzVpc> => twoAzVpc(w.target, w.raw, base);
