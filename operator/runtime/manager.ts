@@ -67,8 +67,14 @@ export interface ManagerOptions {
   readonly metrics: Metrics;
   /** HTTP endpoint; absent → no server. Use port 0 for an ephemeral port. */
   readonly http?: { readonly host: "127.0.0.1" | "0.0.0.0"; readonly port: number };
-  /** Grace period for in-flight reconciles on stop or lost leadership. Default 10 s. */
+  /** Grace period for in-flight reconciles on `stop()`. Default 10 s. */
   readonly graceMs?: number;
+  /**
+   * Grace period when the Lease is lost. Default 2 s. Keep it below leaseDuration − renewDeadline
+   * (5 s with client-go's defaults): a leader steps down that long before any standby may acquire,
+   * so in-flight writes end before a new leader starts (never two writers).
+   */
+  readonly lostLeaseGraceMs?: number;
 }
 
 /** One operator instance. */
@@ -115,8 +121,8 @@ export class Manager {
     if (!elector) return this.startLeading();
     elector.start({
       onStartedLeading: () => this.startLeading(),
-      // Lost the Lease: stop writing now. The grace period is short relative to leaseDuration - renewDeadline.
-      onStoppedLeading: () => void this.stopLeading(),
+      // Lost the Lease: stop writing now, with the short lost-lease grace period (see the option).
+      onStoppedLeading: () => void this.stopLeading(this.opts.lostLeaseGraceMs ?? 2_000),
       onNewLeader: (id) => this.opts.logger.info({ leader: id }, "new leader"),
     });
   }
@@ -145,11 +151,11 @@ export class Manager {
   }
 
   /** Lost the lead or stopping: stop the controllers, letting in-flight reconciles finish within the grace period. */
-  private async stopLeading(): Promise<void> {
+  private async stopLeading(graceMs = this.opts.graceMs ?? 10_000): Promise<void> {
     if (!this.leading) return;
     this.leading = false;
-    this.opts.logger.info("not leading: stopping controllers");
-    await Promise.all(this.controllers.map((c) => c.stop({ graceMs: this.opts.graceMs ?? 10_000 })));
+    this.opts.logger.info({ graceMs }, "not leading: stopping controllers");
+    await Promise.all(this.controllers.map((c) => c.stop({ graceMs })));
   }
 }
 

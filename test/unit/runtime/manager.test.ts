@@ -121,6 +121,40 @@ describe("Manager", () => {
     await manager.stop();
   });
 
+  it("cuts a reconcile short after the lost-lease grace period, so it cannot outlive the lease", async () => {
+    const source = new FakeSource();
+    const elector = new FakeElector();
+    let aborted = false;
+    const controller = new Controller({
+      name: "slow",
+      concurrency: 1,
+      logger,
+      reconcile: (_k, ctx) =>
+        new Promise((resolve) =>
+          ctx.signal.addEventListener("abort", () => {
+            aborted = true;
+            resolve({});
+          }),
+        ),
+    });
+    const manager = new Manager({
+      watches: [{ source, controller }],
+      elector,
+      logger,
+      metrics: createMetrics(undefined, { defaultMetrics: false }),
+      graceMs: 10_000,
+      lostLeaseGraceMs: 30,
+    });
+    await manager.start();
+    source.change("ns/slow");
+    elector.become("leader");
+    await settle();
+    elector.become("standby");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(aborted).toBe(true);
+    await manager.stop();
+  });
+
   it("is ready only once informers synced and the role is known, as leader or standby", async () => {
     const { source, elector, manager } = setup();
     await manager.start();
