@@ -1,4 +1,10 @@
-import { CreateVpcEndpointCommand } from "@aws-sdk/client-ec2";
+import {
+  AllocateAddressCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateVpcEndpointCommand,
+} from "@aws-sdk/client-ec2";
+import { securityGroupName } from "../../../operator/core/ownership.js";
 import { observe } from "../../../operator/aws/observe.js";
 import { VpcNotFoundError, resolveTopology } from "../../../operator/aws/topology.js";
 import { itWithAdmin, NEEDS_ADMIN } from "../../helpers/aws-sandbox.js";
@@ -121,5 +127,43 @@ describe("observe", () => {
         privateDns: false,
       }),
     ]);
+  });
+
+  it("picks the given groups (with their rules) and a same-name unowned group, and the given Elastic IPs, all unowned", async () => {
+    const vpc = await freshVpc(w);
+    const owner = anOwner();
+    const group = async (name: string) =>
+      (await w.raw.send(new CreateSecurityGroupCommand({ VpcId: vpc.vpcId, GroupName: name, Description: name })))
+        .GroupId!;
+    const given = await group("tasks-endpoints");
+    const squatter = await group(securityGroupName(owner));
+    await group("unrelated");
+    const permission = { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "10.0.10.0/24" }] };
+    await w.raw.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: given, IpPermissions: [permission] }));
+    const eip = (await w.raw.send(new AllocateAddressCommand({ Domain: "vpc" }))).AllocationId!;
+    await w.raw.send(new AllocateAddressCommand({ Domain: "vpc" })); // someone else's, not given
+
+    const { clients, ec2 } = ecsnetPort(w);
+    const topology = await resolveTopology(ec2, { vpcId: vpc.vpcId, region: w.target.region });
+    const observed = await observe(ec2, {
+      owner,
+      vpcId: vpc.vpcId,
+      topology,
+      givenSecurityGroupIds: [given],
+      givenAllocationIds: [eip],
+    });
+    clients.destroy();
+
+    expect(observed.securityGroups.map((g) => [g.id, g.owned]).sort()).toEqual(
+      [
+        [given, false],
+        [squatter, false],
+      ].sort(),
+    );
+    const rules = observed.securityGroups.find((g) => g.id === given)!.rules.filter((r) => !r.isEgress);
+    expect(rules).toEqual([
+      expect.objectContaining({ protocol: "tcp", fromPort: 443, toPort: 443, cidr: "10.0.10.0/24" }),
+    ]);
+    expect(observed.addresses.map((a) => [a.allocationId, a.owned])).toEqual([[eip, false]]);
   });
 });
