@@ -28,6 +28,7 @@ import type { ContributionSource, ObjectCache } from "./private-ecs-network.js";
 import type { NetworkDeps } from "./reconcile-network.js";
 import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
 import { statusChanged } from "../core/status.js";
+import { statusPatch } from "./status-patch.js";
 
 /**
  * The contributions of EcrAccess objects, by the network they reference. In memory: after a restart
@@ -97,7 +98,7 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
     const write = async (input: Omit<EcrAccessStatusInput, "generation" | "now">) => {
       const status = deriveEcrAccessStatus(obj.status, { ...input, generation, now });
       if (statusChanged(obj.status as never, status as never))
-        await deps.kube.patchStatus({ resource: R, namespace, name, status });
+        await deps.kube.patchStatus({ resource: R, namespace, name, status: statusPatch(obj.status, status) });
     };
 
     const v = validateEcrAccessSpec(obj.spec);

@@ -21,6 +21,7 @@ import { done, requeueAfter, type ReconcileResult } from "../runtime/result.js";
 import type { Reconcile } from "../runtime/controller.js";
 import { reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "./reconcile-network.js";
 import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
+import { statusPatch } from "./status-patch.js";
 
 /** Read access to an informer's cache. */
 export interface ObjectCache<T> {
@@ -90,7 +91,7 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
 
     // one status patch, only when it changed (a 409 here throws ConflictError: a quiet requeue).
     if (!outcome.deletionComplete && statusChanged(obj.status, outcome.status)) {
-      await deps.kube.patchStatus({ resource: R, namespace, name, status: outcome.status });
+      await deps.kube.patchStatus({ resource: R, namespace, name, status: statusPatch(obj.status, outcome.status) });
     }
     await recordEvents(deps, obj, outcome, ctx.logger);
 
