@@ -1,9 +1,10 @@
+import { DeleteNatGatewayCommand } from "@aws-sdk/client-ec2";
 import { TagKey } from "../../../operator/api/group.js";
 import type { AwsCallRecord } from "../../../operator/aws/clients.js";
 import type { Action } from "../../../operator/core/actions.js";
 import type { ActionResult } from "../../../operator/core/errors.js";
 import { key } from "../../../operator/core/model.js";
-import { securityGroupName } from "../../../operator/core/ownership.js";
+import { clientToken, ownerTags, securityGroupName } from "../../../operator/core/ownership.js";
 import type { TwoAzVpc } from "../../helpers/aws-sandbox.js";
 import { itWithAdmin, NEEDS_ADMIN, settled } from "../../helpers/aws-sandbox.js";
 import type { World } from "./aws-world.js";
@@ -88,6 +89,51 @@ describe("apply after creation: modify and delete what we own", () => {
       ...(await world.applyWith(w, vpc, owner, second, { observed: before })),
     ];
     expect(again.map((r) => r.outcome)).toEqual(["done", "done", "done", "done", "done", "done"]);
+  });
+});
+
+describe("apply after a NAT gateway was deleted out of band", () => {
+  it("points the blackholed default route at a replacement NAT gateway created in the same apply", async () => {
+    const vpc = await world.freshVpc(w);
+    const owner = world.anOwner();
+    const created = await world.applyWith(w, vpc, owner, fullPlan(owner, vpc, w.target.region));
+    const oldNat = world.idOf(created, K.nat);
+    await w.raw.send(new DeleteNatGatewayCommand({ NatGatewayId: oldNat }));
+    const rtb = vpc.privateRouteTableIds[0]!;
+    await settled(w.target, async () => {
+      const route = (await world.routesOf(w.raw, rtb)).find((r) => r.DestinationCidrBlock === "0.0.0.0/0");
+      expect(route).toMatchObject({ NatGatewayId: oldNat, State: "blackhole" });
+    });
+
+    // The replacement reuses the Elastic IP (released by the deleted NAT) with a new token (salted by the old id).
+    const input = { subnetId: vpc.publicSubnetIds[0]!, eip: K.eip, replaces: oldNat };
+    const plan = planOf([
+      {
+        ...b(K.nat),
+        reason: "NatGatewayFailed",
+        kind: "CreateNatGateway",
+        subnetId: input.subnetId,
+        allocationId: world.idOf(created, K.eip),
+        clientToken: clientToken(owner.uid, key(K.nat), input),
+        tags: ownerTags(owner, key(K.nat)),
+      },
+      {
+        ...b(K.route),
+        reason: "RouteBlackholed",
+        kind: "ReplaceRoute",
+        routeTableId: rtb,
+        destination: "0.0.0.0/0",
+        natGatewayId: { ref: key(K.nat) },
+        before: `blackhole:${oldNat}`,
+      },
+    ]);
+    const results = await world.applyWith(w, vpc, owner, plan);
+
+    const newNat = world.idOf(results, K.nat);
+    expect(newNat).not.toBe(oldNat);
+    expect(results[1]).toEqual({ key: K.route, outcome: "done", id: rtb });
+    const route = (await world.routesOf(w.raw, rtb)).find((r) => r.DestinationCidrBlock === "0.0.0.0/0");
+    expect(route).toMatchObject({ NatGatewayId: newNat });
   });
 });
 
