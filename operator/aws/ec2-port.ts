@@ -115,7 +115,7 @@ export interface Ec2Port {
   describeSecurityGroupRules(input: { groupIds: readonly string[] }): Promise<Map<string, ObservedSecurityGroupRule[]>>;
   /** Every endpoint of the VPC not in state `deleted`. */
   describeVpcEndpoints(input: { vpcId: string }): Promise<Unowned<ObservedEndpoint>[]>;
-  /** Every NAT gateway of the VPC not in state `deleted`. */
+  /** Every NAT gateway of the VPC, including `deleted` ones AWS still reports (about an hour after deletion). */
   describeNatGateways(input: { vpcId: string }): Promise<Unowned<ObservedNatGateway>[]>;
   /** Elastic IPs carrying `tag:<tagKey>=<tagValue>`, or (when `allocationIds` is non-empty) those plus the given ones. */
   describeAddresses(input: {

@@ -122,8 +122,7 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
 
     async describeNatGateways({ vpcId }) {
       const pages = paginateDescribeNatGateways(cfg, { Filter: [filter("vpc-id", [vpcId])] });
-      const nats = (await all(pages, (p) => p.NatGateways)).map(toNatGateway);
-      return nats.filter((n) => n.state !== "deleted");
+      return (await all(pages, (p) => p.NatGateways)).map(toNatGateway);
     },
 
     async describeAddresses({ tagKey, tagValue, allocationIds }) {

@@ -29,6 +29,7 @@ export interface ObserveScope {
  *   name (owned or not: an unowned one is a conflict the planner reports), each with all its rules;
  * - `endpoints`, `natGateways`: every one in the VPC not `deleted`, owned or not (unowned ones are conflicts
  *   or adoptable; `owned` says which);
+ * - `deletedNatGateways`: our own NAT gateways in state `deleted` that AWS still reports;
  * - `addresses`: Elastic IPs carrying our owner tag, plus the given ones.
  * Rejects with the SDK's error on any failed call (classify with `classifyAwsError`). Changes nothing.
  */
@@ -44,6 +45,7 @@ export async function observe(ec2: Ec2Port, scope: ObserveScope): Promise<Observ
       allocationIds: scope.givenAllocationIds ?? [],
     }),
   ]);
+  const nats = natGateways.map((n) => withOwnership(n, owner)).sort(byId);
   return {
     vpcId,
     dnsSupport: topology.dnsSupport,
@@ -51,7 +53,10 @@ export async function observe(ec2: Ec2Port, scope: ObserveScope): Promise<Observ
     securityGroups,
     endpoints: endpoints.map((e) => withOwnership(e, owner)).sort(byId),
     addresses: addresses.map((a) => withOwnership(a, owner)).sort(byId),
-    natGateways: natGateways.map((n) => withOwnership(n, owner)).sort(byId),
+    natGateways: nats.filter((n) => n.state !== "deleted"),
+    // Our deleted NATs, while AWS still reports them: they tell the planner that a blackholed route
+    // pointed at a NAT of ours (so it may be replaced) and salt the ClientToken of the re-create.
+    deletedNatGateways: nats.filter((n) => n.state === "deleted" && n.owned),
     routeTables: topology.routeTables,
   };
 }
