@@ -132,6 +132,9 @@ export function toSecurityGroupRule(r: SecurityGroupRule): ObservedSecurityGroup
   };
 }
 
+/** SDK timestamps are Dates; the model keeps ISO-8601 text (plain data). */
+const iso = (d: Date | string): string => (typeof d === "string" ? d : d.toISOString());
+
 /** EC2 spells endpoint states `available` on the wire and `Available` in SDK enums: keep the wire form. */
 const wireState = (s: string | undefined): string => (s ? s.charAt(0).toLowerCase() + s.slice(1) : "unknown");
 
@@ -149,6 +152,7 @@ export function toEndpoint(e: VpcEndpoint): Unowned<ObservedEndpoint> | null {
     routeTableIds: [...(e.RouteTableIds ?? [])].sort(),
     privateDns: e.PrivateDnsEnabled === true,
     policy: e.PolicyDocument ?? null,
+    ...(e.CreationTimestamp ? { createdAt: iso(e.CreationTimestamp) } : {}),
     tags: tagsOf(e.Tags),
   };
 }
@@ -162,6 +166,7 @@ export function toNatGateway(n: NatGateway): Unowned<ObservedNatGateway> {
     allocationIds: (n.NatGatewayAddresses ?? []).flatMap((a) => (a.AllocationId ? [a.AllocationId] : [])),
     ...(n.FailureCode ? { failureCode: n.FailureCode } : {}),
     ...(n.FailureMessage ? { failureMessage: n.FailureMessage } : {}),
+    ...(n.CreateTime ? { createdAt: iso(n.CreateTime) } : {}),
     tags: tagsOf(n.Tags),
   };
 }

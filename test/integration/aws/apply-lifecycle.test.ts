@@ -105,6 +105,11 @@ describe("apply after a NAT gateway was deleted out of band", () => {
       expect(route).toMatchObject({ NatGatewayId: oldNat, State: "blackhole" });
     });
 
+    // Observe still sees the dead NAT (AWS keeps it visible as `deleted`), apart from the live ones.
+    const observed = await world.observeWith(w, vpc, owner);
+    expect(observed.natGateways.map((n) => n.id)).not.toContain(oldNat);
+    expect(observed.deletedNatGateways?.map((n) => [n.id, n.state, n.owned])).toEqual([[oldNat, "deleted", true]]);
+
     // The replacement reuses the Elastic IP (released by the deleted NAT) with a new token (salted by the old id).
     const input = { subnetId: vpc.publicSubnetIds[0]!, eip: K.eip, replaces: oldNat };
     const plan = planOf([

@@ -133,6 +133,14 @@ describe("to-model: endpoints, NAT gateways, rules, services", () => {
     });
   });
 
+  it("keeps creation times as ISO text so the newer of two duplicates can be told apart", () => {
+    const at = new Date("2026-01-02T03:04:05.000Z");
+    expect(toEndpoint({ VpcEndpointId: "vpce-1", VpcEndpointType: "Gateway", CreationTimestamp: at })?.createdAt).toBe(
+      "2026-01-02T03:04:05.000Z",
+    );
+    expect(toNatGateway({ NatGatewayId: "nat-1", CreateTime: at }).createdAt).toBe("2026-01-02T03:04:05.000Z");
+  });
+
   it("ignores endpoint types ecsnet does not manage", () => {
     expect(toEndpoint({ VpcEndpointId: "vpce-g", VpcEndpointType: "GatewayLoadBalancer" })).toBeNull();
   });
