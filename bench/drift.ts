@@ -1,0 +1,199 @@
+/**
+ * Figure 4: drift-repair latency. The whole operator runs (resync every `resyncMs`); the benchmark breaks
+ * one thing out of band through the EC2 API and times until the world is repaired, as AWS reports it:
+ * an endpoint deleted, a route table removed from the S3 gateway endpoint, a tcp/443 rule revoked from
+ * the endpoint security group, a NAT gateway deleted. The operator learns of drift only from its sweep
+ * (AWS sends no events), so the expected figure is about half a sweep interval plus the repair itself.
+ */
+import { TagKey } from "../operator/api/group.js";
+import type { PrivateEcsNetwork } from "../operator/api/private-ecs-network.js";
+import type { Ec2Port } from "../operator/aws/ec2-port.js";
+import { median, ratio, summarize, type Summary } from "./stats.js";
+import { applyNetwork, getNetwork, isReady, startBenchOperator, startKube } from "./operator-world.js";
+import { networkSpec, pipeline, sleep, startAws, until } from "./world.js";
+
+/** One kind of out-of-band change and how to tell it was undone. */
+interface Drift {
+  readonly name: string;
+  /** The part condition that reports this part of the network. */
+  readonly condition: string;
+  /** Break it; returns what the check needs (the id or CIDR that was removed). */
+  inject(ec2: Ec2Port, net: PrivateEcsNetwork): Promise<string>;
+  repaired(ec2: Ec2Port, net: PrivateEcsNetwork, before: string): Promise<boolean>;
+}
+
+const ownedBy = (tags: Readonly<Record<string, string>>, net: PrivateEcsNetwork) =>
+  tags[TagKey.OwnerUid] === net.metadata.uid;
+
+const DRIFTS: readonly Drift[] = [
+  {
+    name: "tcp/443 rule revoked from the endpoint SG",
+    condition: "SecurityGroupReady",
+    async inject(ec2, net) {
+      const sg = net.status!.securityGroupId!;
+      const rules = (await ec2.describeSecurityGroupRules({ groupIds: [sg] })).get(sg) ?? [];
+      const rule = rules.find((r) => !r.isEgress && r.cidr)!;
+      await ec2.revokeRules({ groupId: sg, ingressRuleIds: [rule.ruleId], egressRuleIds: [] });
+      return rule.cidr!;
+    },
+    async repaired(ec2, net, cidr) {
+      const sg = net.status!.securityGroupId!;
+      const rules = (await ec2.describeSecurityGroupRules({ groupIds: [sg] })).get(sg) ?? [];
+      return rules.some((r) => !r.isEgress && r.cidr === cidr && r.fromPort === 443);
+    },
+  },
+  {
+    name: "route table removed from the S3 gateway endpoint",
+    condition: "S3GatewayReady",
+    async inject(ec2, net) {
+      const rt = net.status!.s3RouteTableIds![0]!;
+      await ec2.modifyVpcEndpoint({ endpointId: net.status!.s3GatewayEndpointId!, removeRouteTableIds: [rt] });
+      return rt;
+    },
+    async repaired(ec2, net, rt) {
+      const eps = await ec2.describeVpcEndpoints({ vpcId: net.spec.vpcId });
+      return eps.some((e) => e.id === net.status!.s3GatewayEndpointId && e.routeTableIds.includes(rt));
+    },
+  },
+  {
+    name: "NAT gateway deleted",
+    condition: "EgressReady",
+    async inject(ec2, net) {
+      const nat = net.status!.natGateways![0]!;
+      await ec2.deleteNatGateway(nat.id!);
+      return nat.id!;
+    },
+    async repaired(ec2, net, before) {
+      const tables = await ec2.describeRouteTables({ vpcId: net.spec.vpcId });
+      const nats = await ec2.describeNatGateways({ vpcId: net.spec.vpcId });
+      const available = new Set(nats.filter((n) => n.state === "available" && n.id !== before).map((n) => n.id));
+      const defaults = tables.flatMap((t) =>
+        t.routes.filter((r) => r.destination === "0.0.0.0/0" && r.target.kind === "nat"),
+      );
+      return defaults.length > 0 && defaults.every((r) => r.state === "active" && available.has(r.target.id));
+    },
+  },
+  {
+    name: "ecr.dkr interface endpoint deleted",
+    condition: "EndpointsReady",
+    async inject(ec2, net) {
+      const id = net.status!.endpoints!.find((e) => e.service === "ecr.dkr")!.id!;
+      await ec2.deleteVpcEndpoint(id);
+      return id;
+    },
+    async repaired(ec2, net, before) {
+      const eps = await ec2.describeVpcEndpoints({ vpcId: net.spec.vpcId });
+      return eps.some(
+        (e) => e.id !== before && e.serviceName.endsWith(".ecr.dkr") && e.state === "available" && ownedBy(e.tags, net),
+      );
+    },
+  },
+];
+
+/** Figure 4's result for one drift kind. */
+export interface DriftRepair {
+  readonly drift: string;
+  /** Repetitions attempted and repaired within the timeout (a kind stops at its first timeout). */
+  readonly attempted: number;
+  readonly repaired: number;
+  /** Over the repaired repetitions only. */
+  readonly repairMs: Summary;
+  /** median / resync interval. */
+  readonly overResync: number;
+  /** When a repetition timed out: the part condition then (type=status reason: message). */
+  readonly failure?: string;
+}
+
+/** Figure 4's result. */
+export interface DriftRepairs {
+  readonly resyncMs: number;
+  readonly pendingRequeueMs: number;
+  readonly pollMs: number;
+  readonly timeoutMs: number;
+  readonly kinds: readonly DriftRepair[];
+}
+
+/**
+ * Figure 4: one network (NAT OnePerAz) under a running operator; for each drift kind in turn, `reps`
+ * injections, each timed until the world is repaired, then (while everything so far was repaired) until
+ * status is Ready again and no longer names what was removed. A kind that is not repaired within
+ * `timeoutMs` is reported with the network's Ready condition and not repeated; later kinds are still
+ * measured (their checks do not depend on Ready).
+ */
+export async function measureDriftRepair(o: {
+  reps: number;
+  resyncMs: number;
+  pendingRequeueMs: number;
+  pollMs: number;
+  timeoutMs: number;
+}): Promise<DriftRepairs> {
+  const { aws, vpc } = await startAws();
+  const kube = await startKube();
+  const operator = await startBenchOperator(kube, aws.endpoint, {
+    resyncMs: o.resyncMs,
+    pendingRequeueMs: o.pendingRequeueMs,
+  });
+  const p = pipeline(aws.endpoint);
+  const kinds: DriftRepair[] = [];
+  let healthy = true;
+  try {
+    await applyNetwork(kube, "drift", networkSpec(vpc, "OnePerAz"));
+    await until("the drift network to be Ready", async () => isReady(await getNetwork(kube, "drift")), {
+      timeoutMs: 60_000,
+      everyMs: 100,
+    });
+    for (const d of DRIFTS) {
+      const xs: number[] = [];
+      let attempted = 0;
+      let failure: string | undefined;
+      for (let rep = 0; rep < o.reps && failure === undefined; rep++) {
+        // A random pause puts the injection at a random point of the sweep cycle.
+        await sleep(Math.random() * o.resyncMs);
+        const net = (await getNetwork(kube, "drift"))!;
+        const before = await d.inject(p.ec2, net);
+        attempted++;
+        try {
+          xs.push(
+            await until(d.name, () => d.repaired(p.ec2, net, before), { timeoutMs: o.timeoutMs, everyMs: o.pollMs }),
+          );
+        } catch {
+          const c = (await getNetwork(kube, "drift"))?.status?.conditions?.find((x) => x.type === d.condition);
+          failure = `${d.condition}=${c?.status ?? "?"} ${c?.reason ?? "?"}: ${c?.message ?? "no status"}`;
+          healthy = false;
+          break;
+        }
+        if (!healthy) continue;
+        await until(
+          `status after ${d.name}`,
+          async () => {
+            const n = await getNetwork(kube, "drift");
+            // A deleted NAT gateway or endpoint is replaced by a new id; status must stop naming the old one.
+            const replaced = /^(nat|vpce)-/.test(before);
+            return isReady(n) && !(replaced && JSON.stringify(n?.status ?? {}).includes(`"${before}"`));
+          },
+          { timeoutMs: o.timeoutMs, everyMs: 100 },
+        );
+      }
+      kinds.push({
+        drift: d.name,
+        attempted,
+        repaired: xs.length,
+        repairMs: summarize(xs),
+        overResync: ratio(median(xs), o.resyncMs),
+        ...(failure !== undefined ? { failure } : {}),
+      });
+    }
+  } finally {
+    p.close();
+    await operator.stop();
+    await kube.close();
+    await aws.close();
+  }
+  return {
+    resyncMs: o.resyncMs,
+    pendingRequeueMs: o.pendingRequeueMs,
+    pollMs: o.pollMs,
+    timeoutMs: o.timeoutMs,
+    kinds,
+  };
+}

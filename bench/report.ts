@@ -1,0 +1,167 @@
+/**
+ * Human rendering of the benchmark's figures: one plain-text section per figure, medians first, ratios
+ * spelled out. Pure: takes results, returns text.
+ */
+import type { ReconcileCalls, SweepCalls } from "./calls.js";
+import type { DriftRepairs } from "./drift.js";
+import type { MemoryAtScale } from "./memory.js";
+import { ratio, type CallCounts } from "./stats.js";
+import type { Throttling } from "./throttling.js";
+import type { TimeToReady } from "./time-to-ready.js";
+
+/** Everything one run measured; a figure is absent when it was not selected. */
+export interface BenchResults {
+  readonly date: string;
+  readonly machine: { readonly cpus: number; readonly node: string; readonly platform: string };
+  readonly seconds: number;
+  readonly reconcileCalls?: readonly ReconcileCalls[];
+  readonly sweepCalls?: SweepCalls;
+  readonly timeToReady?: readonly TimeToReady[];
+  readonly driftRepair?: DriftRepairs;
+  readonly memory?: MemoryAtScale;
+  readonly throttling?: Throttling;
+}
+
+/** A number for humans: NaN → "n/a", else fixed to `digits`. */
+export function fmt(x: number, digits = 1): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : "n/a";
+}
+
+/** Left-aligned first column, right-aligned others, two spaces apart. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "))
+    .join("\n");
+}
+
+const ops = (c: CallCounts): string =>
+  Object.entries(c)
+    .map(([op, n]) => `${op} ${fmt(n, Number.isInteger(n) ? 0 : 1)}`)
+    .join(", ");
+
+function renderCalls(rs: readonly ReconcileCalls[]): string {
+  const head = [
+    "network",
+    "1st reconcile",
+    "cold→Ready (rounds)",
+    "mutating",
+    "steady",
+    "steady mutating",
+    "constant",
+    "managed",
+    "naive/steady",
+  ];
+  const rows = rs.map((r) => [
+    r.egress,
+    `${fmt(r.firstReconcile.total, 0)} (${fmt(r.firstReconcile.mutating, 0)} mut)`,
+    `${fmt(r.coldToReady.total, 0)} (${fmt(r.coldToReady.rounds, 0)})`,
+    fmt(r.coldToReady.mutating, 0),
+    fmt(r.steady.total, 0),
+    fmt(r.steady.mutating, 0),
+    r.steady.constant ? "yes" : "NO",
+    String(r.managedResources),
+    `${fmt(ratio(r.managedResources, r.steady.total), 2)}x`,
+  ]);
+  const detail = rs
+    .map(
+      (r) =>
+        `  ${r.egress} cold: ${ops(r.coldToReady.byOperation)}\n  ${r.egress} steady: ${ops(r.steady.byOperation)}`,
+    )
+    .join("\n");
+  return [
+    `1. AWS API calls per reconcile (median of ${rs[0]?.reps ?? 0} cold runs; polling every ${rs[0]?.pollMs ?? 0} ms)`,
+    table([head, ...rows]),
+    "  per operation (median):",
+    detail,
+  ].join("\n");
+}
+
+function renderSweep(s: SweepCalls): string {
+  const rows = s.rows.map((r) => [
+    String(r.networks),
+    fmt(r.callsPerSweep, 0),
+    fmt(r.callsPerNetwork, 2),
+    fmt(r.mutatingPerSweep, 0),
+    String(r.managedResources),
+    `${fmt(r.naiveOverEcsnet, 2)}x`,
+  ]);
+  return [
+    `2. Calls per drift sweep (${s.egress} networks, one VPC each; median of the sweeps)`,
+    table([
+      ["networks", "calls/sweep", "calls/network", "mutating", "naive (1 per resource)", "naive/ecsnet"],
+      ...rows,
+    ]),
+    `  calls per network, max/min across sizes: ${fmt(s.perNetworkSpread, 2)} (1.00 = constant)`,
+  ].join("\n");
+}
+
+function renderTtr(ts: readonly TimeToReady[]): string {
+  const rows = ts.map((t) => [
+    `${t.profile.name} (${t.profile.latency}, x${t.profile.timeScale})`,
+    `${fmt(t.timeMs.median / 1000, 2)} s`,
+    `${fmt(t.timeMs.min / 1000, 2)}–${fmt(t.timeMs.max / 1000, 2)} s`,
+    `${fmt(t.lowerBoundMs.median / 1000, 2)} s`,
+    `${fmt(t.overLowerBound, 2)}x`,
+    fmt(t.rounds, 0),
+  ]);
+  return [
+    `3. Time to Ready, cold, NAT OnePerAz (median of ${ts[0]?.timeMs.n ?? 0} runs; polling every ${ts[0]?.pollMs ?? 0} ms)`,
+    table([["sandbox latency", "median", "range", "lower bound", "median/bound", "rounds"], ...rows]),
+    "  lower bound = the slowest NAT/endpoint pending→available delay the sandbox imposed in that run",
+  ].join("\n");
+}
+
+function renderDrift(d: DriftRepairs): string {
+  const rows = d.kinds.map((k) => [
+    k.drift,
+    `${k.repaired}/${k.attempted}`,
+    k.repaired ? `${fmt(k.repairMs.median / 1000, 2)} s` : `> ${fmt(d.timeoutMs / 1000, 0)} s`,
+    k.repaired ? `${fmt(k.repairMs.min / 1000, 2)}–${fmt(k.repairMs.max / 1000, 2)} s` : "-",
+    k.repaired ? `${fmt(k.overResync, 2)}x` : "not repaired",
+  ]);
+  const failures = d.kinds.filter((k) => k.failure).map((k) => `  ! ${k.drift}: ${k.failure}`);
+  return [
+    `4. Drift-repair latency (operator running, resync ${d.resyncMs} ms, pending requeue ${d.pendingRequeueMs} ms)`,
+    table([["drift", "repaired", "median", "range", "median/resync"], ...rows]),
+    ...failures,
+  ].join("\n");
+}
+
+function renderMemory(m: MemoryAtScale): string {
+  const rows = m.points.map((p) => [
+    String(p.networks),
+    `${fmt(p.rssMiB)} MiB`,
+    `${fmt(p.heapUsedMiB)} MiB`,
+    p.networks ? `${fmt(p.readySeconds)} s` : "-",
+  ]);
+  return [
+    `5. Memory of one operator process (${m.vpcs}; client limits raised x${m.raiseLimitsBy} to build the world fast)`,
+    table([["networks", "RSS", "heap used", "apply→all Ready"], ...rows]),
+    `  increment per network: RSS ${fmt(m.rssPerNetworkKiB)} KiB, heap ${fmt(m.heapPerNetworkKiB)} KiB`,
+  ].join("\n");
+}
+
+function renderThrottling(t: Throttling): string {
+  const by = Object.keys(t.throttledByOperation).length ? ` (${ops(t.throttledByOperation)})` : "";
+  return [
+    `6. Throttling: ${t.networks} networks applied at once, sandbox enforcing EC2's buckets`,
+    `  all Ready after ${fmt(t.seconds)} s (CreateVpcEndpoint bucket alone needs >= ${fmt(t.endpointBucketBoundSeconds)} s for ${t.networks * t.endpointCreatesPerNetwork} creates)`,
+    `  requests ${t.requests}, RequestLimitExceeded sent by the sandbox: ${t.throttledResponses}${by}`,
+    `  throttled calls surfaced to reconciles: ${t.throttledSurfaced}, reconcile errors: ${t.reconcileErrors}`,
+  ].join("\n");
+}
+
+/** The whole report. */
+export function render(r: BenchResults): string {
+  const parts = [
+    `ecsnet benchmark, ${r.date} (${r.machine.cpus} CPUs, Node ${r.machine.node}, ${r.machine.platform}); ${fmt(r.seconds, 0)} s`,
+    r.reconcileCalls && renderCalls(r.reconcileCalls),
+    r.sweepCalls && renderSweep(r.sweepCalls),
+    r.timeToReady && renderTtr(r.timeToReady),
+    r.driftRepair && renderDrift(r.driftRepair),
+    r.memory && renderMemory(r.memory),
+    r.throttling && renderThrottling(r.throttling),
+  ];
+  return parts.filter((p): p is string => Boolean(p)).join("\n\n") + "\n";
+}
