@@ -16,9 +16,19 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { jest as jestApi } from "@jest/globals";
 import { CoordinationV1Api, CoreV1Api, type CoreV1Event, type V1Lease } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import type { EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DeleteInternetGatewayCommand,
+  DeleteRouteTableCommand,
+  DeleteSubnetCommand,
+  DeleteVpcCommand,
+  DescribeRouteTablesCommand,
+  DetachInternetGatewayCommand,
+  DisassociateRouteTableCommand,
+  type EC2Client,
+} from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { Kinds } from "../../operator/api/group.js";
 import { KubeClient, loadKubeConfig, type KubeConfig, type KubeObject } from "../../operator/kube/client.js";
@@ -39,6 +49,8 @@ export const itWithSandbox: jest.It = REAL_TARGET ? it.skip : it;
 
 /** Bounded waits: sandbox transitions are sub-second; a real endpoint's NAT gateways take minutes. */
 export const WAIT_MS = REAL_TARGET ? 600_000 : 20_000;
+// A test (or hook) may wait several times WAIT_MS against a real target; jest's default would cut it short.
+if (REAL_TARGET) jestApi.setTimeout(4 * WAIT_MS);
 
 const ROOT = resolve(new URL("../..", import.meta.url).pathname);
 const CRD_DIR = join(ROOT, "crds");
@@ -101,6 +113,7 @@ export async function startE2eWorld(opts: { aws?: AwsSandboxOptions } = {}): Pro
   const target: AwsTarget = REAL_TARGET ? await targetFromEnv() : await sandboxTarget(opts.aws ?? {});
   const ec2 = ec2Client(target.endpoint, { region: target.region, maxAttempts: 3 });
   const ecs = ecsClient(target.endpoint, { region: target.region, maxAttempts: 3 });
+  const vpcs: TwoAzVpc[] = [];
   let vpcBase = 20 + (randomBytes(1)[0]! % 200);
   return {
     real: REAL_TARGET,
@@ -116,8 +129,27 @@ export async function startE2eWorld(opts: { aws?: AwsSandboxOptions } = {}): Pro
     ecs,
     ...(kubeSandbox ? { kubeSandbox } : {}),
     ...(target.sandbox ? { awsSandbox: target.sandbox } : {}),
-    newVpc: () => twoAzVpc(target, ec2, vpcBase++ % 250),
+    async newVpc() {
+      const vpc = await twoAzVpc(target, ec2, vpcBase++ % 250);
+      vpcs.push(vpc);
+      return vpc;
+    },
     async close() {
+      if (REAL_TARGET) {
+        // Let a still-running operator tear down what it made (bounded): a real account must not keep it.
+        for (const r of [ECRA, PEN]) {
+          const { items } = await kube.list({ resource: r, namespace }).catch(() => ({ items: [] as KubeObject[] }));
+          for (const o of items)
+            await kube.delete({ resource: r, namespace, name: o.metadata.name! }).catch(() => false);
+        }
+        if (running.size > 0)
+          await eventually(
+            async () => {
+              if ((await kube.list({ resource: PEN, namespace })).items.length > 0) throw new Error("networks left");
+            },
+            { timeoutMs: WAIT_MS, what: "every network of the run is torn down" },
+          ).catch((err: unknown) => console.warn(String(err)));
+      }
       await stopAllOperators();
       if (REAL_TARGET) {
         // Nothing runs the finalizers any more: strip them so the namespace can go.
@@ -135,6 +167,8 @@ export async function startE2eWorld(opts: { aws?: AwsSandboxOptions } = {}): Pro
           }
         }
         await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+        for (const vpc of vpcs)
+          await deleteVpc(ec2, vpc).catch((err: unknown) => console.warn(`cannot delete ${vpc.vpcId}: ${String(err)}`));
       }
       ec2.destroy();
       ecs.destroy();
@@ -143,6 +177,22 @@ export async function startE2eWorld(opts: { aws?: AwsSandboxOptions } = {}): Pro
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Delete a VPC built by `twoAzVpc` (real targets only): its route tables, subnets, gateway, then itself. */
+async function deleteVpc(ec2: EC2Client, vpc: TwoAzVpc): Promise<void> {
+  const tables = [vpc.publicRouteTableId, ...vpc.privateRouteTableIds];
+  const described = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: tables }));
+  for (const t of described.RouteTables ?? [])
+    for (const a of t.Associations ?? [])
+      if (!a.Main && a.RouteTableAssociationId)
+        await ec2.send(new DisassociateRouteTableCommand({ AssociationId: a.RouteTableAssociationId }));
+  for (const id of tables) await ec2.send(new DeleteRouteTableCommand({ RouteTableId: id }));
+  for (const id of [...vpc.publicSubnetIds, ...vpc.privateSubnetIds])
+    await ec2.send(new DeleteSubnetCommand({ SubnetId: id }));
+  await ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: vpc.igwId, VpcId: vpc.vpcId }));
+  await ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: vpc.igwId }));
+  await ec2.send(new DeleteVpcCommand({ VpcId: vpc.vpcId }));
 }
 
 async function sandboxTarget(opts: AwsSandboxOptions): Promise<AwsTarget> {
