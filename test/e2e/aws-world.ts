@@ -33,8 +33,12 @@ export interface VpcView {
   readonly addresses: Address[];
 }
 
-/** Read the VPC now. Deleted endpoints and NAT gateways are left out (AWS lists them for a while). */
-export async function viewVpc(world: E2eWorld, vpcId: string): Promise<VpcView> {
+/**
+ * Read the VPC now. Deleted endpoints and NAT gateways are left out (AWS lists them for a while), and so are
+ * those being deleted unless `includeDeleting`.
+ */
+export async function viewVpc(world: E2eWorld, vpcId: string, o: { includeDeleting?: boolean } = {}): Promise<VpcView> {
+  const gone = o.includeDeleting ? ["deleted"] : ["deleted", "deleting"];
   const vpc = [{ Name: "vpc-id", Values: [vpcId] }];
   const [e, n, r, s, a] = await Promise.all([
     world.ec2.send(new DescribeVpcEndpointsCommand({ Filters: vpc })),
@@ -44,8 +48,8 @@ export async function viewVpc(world: E2eWorld, vpcId: string): Promise<VpcView> 
     world.ec2.send(new DescribeAddressesCommand({})),
   ]);
   return {
-    endpoints: (e.VpcEndpoints ?? []).filter((x) => !["deleted", "deleting"].includes(String(x.State).toLowerCase())),
-    natGateways: (n.NatGateways ?? []).filter((x) => !["deleted", "deleting"].includes(String(x.State))),
+    endpoints: (e.VpcEndpoints ?? []).filter((x) => !gone.includes(String(x.State).toLowerCase())),
+    natGateways: (n.NatGateways ?? []).filter((x) => !gone.includes(String(x.State))),
     routeTables: r.RouteTables ?? [],
     securityGroups: s.SecurityGroups ?? [],
     addresses: a.Addresses ?? [],

@@ -22,6 +22,7 @@ import {
   eventually,
   getTable,
   metricValue,
+  sleep,
   spawnOperator,
   startE2eWorld,
   type E2eWorld,
@@ -35,6 +36,7 @@ import {
   shortName,
   viewVpc,
   type NetworkObject,
+  type VpcView,
 } from "./aws-world.js";
 
 let world: E2eWorld;
@@ -207,13 +209,35 @@ describe("a network with NAT egress", () => {
   });
 
   it("tears everything down in order on delete, then lets the object go", async () => {
+    // Watch AWS while it happens: the order shows in what is never seen, at any moment of the teardown.
+    const samples: VpcView[] = [];
+    let tearingDown = true;
+    const sampler = (async () => {
+      while (tearingDown) {
+        samples.push(await viewVpc(world, vpc.vpcId, { includeDeleting: true }));
+        await sleep(40);
+      }
+    })();
     await world.kube.delete({ resource: PEN, namespace: world.namespace, name });
     await eventually(
       async () => {
         if (await getNetwork(world, name)) throw new Error("object still exists");
       },
       { what: "the finalizer is removed and the object is gone" },
-    );
+    ).finally(() => (tearingDown = false));
+    await sampler;
+    expect(samples.length).toBeGreaterThan(1);
+    for (const v of samples) {
+      const m = owned(v, uid);
+      // NAT routes go first: no private table ever routes 0.0.0.0/0 into a NAT that is going away.
+      for (const rtb of vpc.privateRouteTableIds) expect(defaultRoute(v, rtb)?.State ?? "gone").not.toBe("blackhole");
+      // An Elastic IP is released only once its NAT gateway is deleted.
+      for (const g of m.natGateways)
+        for (const a of g.NatGatewayAddresses ?? [])
+          expect(m.addresses.map((x) => x.AllocationId)).toContain(a.AllocationId);
+      // The security group goes last: it exists while any interface endpoint still uses it.
+      if (m.endpoints.some((e) => e.VpcEndpointType === "Interface")) expect(m.securityGroups).toHaveLength(1);
+    }
     const view = await viewVpc(world, vpc.vpcId);
     const mine = owned(view, uid);
     expect(mine).toEqual({ endpoints: [], natGateways: [], securityGroups: [], addresses: [] });
