@@ -113,7 +113,7 @@ export interface Ec2Port {
   describeSecurityGroups(input: { vpcId: string }): Promise<SecurityGroupRecord[]>;
   /** Rules of the given groups, in one call, grouped by group id. */
   describeSecurityGroupRules(input: { groupIds: readonly string[] }): Promise<Map<string, ObservedSecurityGroupRule[]>>;
-  /** Every endpoint of the VPC not in state `deleted`. */
+  /** Every endpoint of the VPC, including `deleted` ones AWS still reports. */
   describeVpcEndpoints(input: { vpcId: string }): Promise<Unowned<ObservedEndpoint>[]>;
   /** Every NAT gateway of the VPC, including `deleted` ones AWS still reports (about an hour after deletion). */
   describeNatGateways(input: { vpcId: string }): Promise<Unowned<ObservedNatGateway>[]>;

@@ -117,7 +117,7 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
     async describeVpcEndpoints({ vpcId }) {
       const pages = paginateDescribeVpcEndpoints(cfg, { Filters: [filter("vpc-id", [vpcId])] });
       const endpoints = (await all(pages, (p) => p.VpcEndpoints)).flatMap((e) => toEndpoint(e) ?? []);
-      return endpoints.filter((e) => e.state !== "deleted");
+      return endpoints;
     },
 
     async describeNatGateways({ vpcId }) {

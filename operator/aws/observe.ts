@@ -28,7 +28,7 @@ export interface ObserveScope {
  * - `securityGroups`: groups carrying our owner tag, the given groups, and any group with our deterministic
  *   name (owned or not: an unowned one is a conflict the planner reports), each with all its rules;
  * - `endpoints`, `natGateways`: every one in the VPC not `deleted`, owned or not (unowned ones are conflicts
- *   or adoptable; `owned` says which);
+ *   or adoptable; `owned` says which); `endpoints` also holds our own `deleted` endpoints, as history;
  * - `deletedNatGateways`: our own NAT gateways in state `deleted` that AWS still reports;
  * - `addresses`: Elastic IPs carrying our owner tag, plus the given ones.
  * Rejects with the SDK's error on any failed call (classify with `classifyAwsError`). Changes nothing.
@@ -51,7 +51,12 @@ export async function observe(ec2: Ec2Port, scope: ObserveScope): Promise<Observ
     dnsSupport: topology.dnsSupport,
     dnsHostnames: topology.dnsHostnames,
     securityGroups,
-    endpoints: endpoints.map((e) => withOwnership(e, owner)).sort(byId),
+    // Deleted endpoints are kept only when they were ours: the planner salts the ClientToken of the
+    // re-create with their ids (re-sending the original token would just return the deleted endpoint).
+    endpoints: endpoints
+      .map((e) => withOwnership(e, owner))
+      .filter((e) => e.state !== "deleted" || e.owned)
+      .sort(byId),
     addresses: addresses.map((a) => withOwnership(a, owner)).sort(byId),
     natGateways: nats.filter((n) => n.state !== "deleted"),
     // Our deleted NATs, while AWS still reports them: they tell the planner that a blackholed route

@@ -296,7 +296,10 @@ export interface ObservedNetwork {
   readonly dnsHostnames: boolean;
   /** Our owned endpoint SG (found by owner tag, then by group name), and any given groups. */
   readonly securityGroups: readonly ObservedSecurityGroup[];
-  /** Every VPC endpoint in the VPC not in state `deleted` (owned or not: unowned ones are conflicts or adoptable). */
+  /**
+   * Every VPC endpoint in the VPC not in state `deleted` (owned or not: unowned ones are conflicts or adoptable),
+   * plus our own `deleted` ones while AWS still reports them: history that salts a re-create's ClientToken.
+   */
   readonly endpoints: readonly ObservedEndpoint[];
   /** Owned Elastic IPs and the given ones. */
   readonly addresses: readonly ObservedAddress[];

@@ -291,7 +291,7 @@ function managedIds(d: DesiredNetwork, o: ObservedNetwork, results: readonly Act
   const owned = <T extends { owned: boolean; component: string | null }>(
     list: readonly T[],
     k: string,
-  ): T | undefined => list.find((x) => x.owned && x.component === k);
+  ): T | undefined => list.find((x) => x.owned && x.component === k && (x as { state?: string }).state !== "deleted");
 
   const sg = owned(o.securityGroups, d.securityGroup.key);
   const securityGroupId =
@@ -505,7 +505,8 @@ function securityGroupFindings(
 
 /** The owned endpoint for a desired key; an available one wins over duplicates. */
 function ownedEndpoint(o: ObservedNetwork, k: string): ObservedEndpoint | undefined {
-  const mine = o.endpoints.filter((e) => e.owned && e.component === k);
+  // A `deleted` endpoint is history (it only salts the re-create's ClientToken): it is not the endpoint.
+  const mine = o.endpoints.filter((e) => e.owned && e.component === k && e.state !== "deleted");
   return mine.find((e) => e.state === "available") ?? mine[0];
 }
 
