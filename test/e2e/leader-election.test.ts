@@ -98,4 +98,17 @@ describe("two instances with leader election", () => {
     // The object the old leader made is the new leader's now: it is swept and stays Ready.
     expect(conditionOf(await getNetwork(world, "before-kill"), "Ready")?.status).toBe("True");
   });
+
+  it("hand over at once when the leader is stopped with SIGTERM: it releases the Lease and exits 0", async () => {
+    const standby = await spawnOperator(world, { identity: "op-c", leaderElect: true, args: LEASE_FLAGS });
+    const leader = await theLeader(ops.filter((o) => o.child.exitCode === null && o.child.signalCode === null));
+    const stoppedAt = Date.now();
+    expect(await leader.stop("SIGTERM")).toBe(0);
+    expect(await theLeader([standby])).toBe(standby);
+    // Released, not expired: the standby did not have to wait out the 3 s lease.
+    expect(Date.now() - stoppedAt).toBeLessThan(3_000);
+    const vpc = await world.newVpc();
+    await world.kube.create({ resource: PEN, body: networkManifest(world, "after-handover", vpc) });
+    await ready("after-handover");
+  });
 });

@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { tmpdir } from "node:os";
@@ -202,7 +202,6 @@ async function sandboxTarget(opts: AwsSandboxOptions): Promise<AwsTarget> {
 
 /** Create or replace the CRDs of crds/ and wait until the API server serves them. */
 async function installCrds(kube: KubeClient): Promise<void> {
-  const { readdir } = await import("node:fs/promises");
   for (const f of (await readdir(CRD_DIR)).filter((n) => n.endsWith(".yaml"))) {
     for (const doc of parseAllDocuments(await readFile(join(CRD_DIR, f), "utf8"))) {
       const crd = doc.toJS() as KubeObject;
@@ -295,6 +294,7 @@ export interface SpawnOptions {
  * logged (rejects if it exits first or 20 s pass). Every spawned process is killed by {@link stopAllOperators}.
  */
 export async function spawnOperator(world: E2eWorld, opts: SpawnOptions = {}): Promise<OperatorProcess> {
+  await checkBuild();
   const identity = opts.identity ?? `op-${randomBytes(3).toString("hex")}`;
   const args = [
     join(ROOT, "bin/ecsnet.js"),
@@ -417,6 +417,26 @@ export async function spawnOperator(world: E2eWorld, opts: SpawnOptions = {}): P
   running.add(op);
   void exited.then(() => running.delete(op));
   return op;
+}
+
+let buildChecked = false;
+
+/** The suite runs the built dist: refuse a missing build, warn (once) about one older than the sources. */
+async function checkBuild(): Promise<void> {
+  if (buildChecked) return;
+  buildChecked = true;
+  const built = await stat(join(ROOT, "dist/operator/main.js")).catch(() => undefined);
+  if (!built) throw new Error("dist/ is missing: run `npm run build` (npm test does it first)");
+  const newest = async (dir: string): Promise<number> => {
+    let max = 0;
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      max = Math.max(max, e.isDirectory() ? await newest(p) : e.name.endsWith(".ts") ? (await stat(p)).mtimeMs : 0);
+    }
+    return max;
+  };
+  if ((await newest(join(ROOT, "operator"))) > built.mtimeMs)
+    console.warn("dist/ is older than operator/: the e2e suite runs the build; run `npm run build` first");
 }
 
 /** SIGKILL every operator this file spawned that still runs (afterEach/afterAll; safe to call twice). */
