@@ -15,7 +15,6 @@ import { FINALIZER } from "../../operator/api/group.js";
 import type { TwoAzVpc } from "../helpers/aws-sandbox.js";
 import {
   PEN,
-  REAL_TARGET,
   WAIT_MS,
   conditionOf,
   eventsFor,
@@ -286,15 +285,10 @@ describe("a network with deletionPolicy Retain", () => {
 });
 
 /**
- * Known bug, kept visible: once AWS reports a deleted interface endpoint as `deleted`, the EC2 adapter drops
- * it (operator/aws/ec2-sdk.ts `describeVpcEndpoints` filters `deleted`), so the planner's re-create
- * ClientToken is not salted by the dead predecessor: AWS (and the sandbox) answers the idempotent create
- * with the deleted endpoint, and the network never converges. (NAT gateways had the same bug; observe now
- * reports our deleted ones.) `it.failing` turns red once it is fixed: then make it a plain `it`.
+ * Lost resources, once AWS reports them `deleted` (the sweep runs minutes after AWS finished deleting, so
+ * the sandbox is settled at once): a re-create must not reuse the dead one's ClientToken, or AWS answers it
+ * with the deleted resource and the network never converges.
  */
-const CLIENT_TOKEN_BUG = "[known bug: re-create reuses the ClientToken of a deleted predecessor]";
-const knownBug = (REAL_TARGET ? it.skip : it.failing) as jest.It;
-
 describe("resources lost out of band, once AWS reports them deleted", () => {
   const lost = {} as {
     vpc: TwoAzVpc;
@@ -330,14 +324,14 @@ describe("resources lost out of band, once AWS reports them deleted", () => {
       }
     });
   });
-  knownBug("recreates an interface endpoint deleted out of band " + CLIENT_TOKEN_BUG, async () => {
+  it("recreates an interface endpoint deleted out of band, with a fresh ClientToken", async () => {
     const gone = owned(await viewVpc(world, lost.vpc.vpcId), lost.uid).endpoints.find(
       (e) => shortName(e, world.region) === "ecr.dkr",
     )!;
     await world.ec2.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: [gone.VpcEndpointId!] }));
     // The sweep runs long after AWS finished deleting (minutes vs seconds): let the sandbox finish now.
     world.awsSandbox?.admin.settle();
-    await lost.repaired("ecr.dkr has a new endpoint with private DNS", 8_000, (v) => {
+    await lost.repaired("ecr.dkr has a new endpoint with private DNS", WAIT_MS, (v) => {
       const dkr = owned(v, lost.uid).endpoints.find((e) => shortName(e, world.region) === "ecr.dkr");
       if (!dkr || dkr.VpcEndpointId === gone.VpcEndpointId) throw new Error("ecr.dkr endpoint not recreated");
       if (!dkr.PrivateDnsEnabled) throw new Error("new ecr.dkr endpoint without private DNS");
