@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { FromChild, ToChild } from "./memory-child.js";
 import { applyNetwork, readyCount, startKube } from "./operator-world.js";
+import { median } from "./stats.js";
 import { createVpcs, networkSpec, rawEc2, startAws, until } from "./world.js";
 
 /** Memory of the operator process at one size. */
@@ -23,9 +24,12 @@ export interface MemoryAtScale {
   readonly vpcs: "one per network";
   readonly raiseLimitsBy: number;
   readonly points: readonly MemoryPoint[];
-  /** (largest − smallest non-zero size) increment per network, KiB. */
+  /** (largest − second largest size) increment per network, KiB (the smallest size absorbs one-time warm-up). */
   readonly rssPerNetworkKiB: number;
   readonly heapPerNetworkKiB: number;
+  /** (largest size − baseline with no objects) per network, KiB. */
+  readonly rssPerNetworkFromBaselineKiB: number;
+  readonly heapPerNetworkFromBaselineKiB: number;
 }
 
 const MiB = 1024 * 1024;
@@ -61,9 +65,15 @@ export async function measureMemory(o: { sizes: readonly number[]; raiseLimitsBy
       { kind: "start", kubeconfig: kube.sandbox.kubeconfig, awsEndpoint: aws.endpoint, raiseLimitsBy: o.raiseLimitsBy },
       "started",
     );
+    // RSS moves with the allocator, not only with live data: take the median of three samples, 500 ms apart.
     const measure = async (networks: number, readySeconds: number) => {
-      const m = (await ask(child, { kind: "measure" }, "memory")) as Extract<FromChild, { kind: "memory" }>;
-      points.push({ networks, rssMiB: m.rss / MiB, heapUsedMiB: m.heapUsed / MiB, readySeconds });
+      const samples: Extract<FromChild, { kind: "memory" }>[] = [];
+      for (let i = 0; i < 3; i++) {
+        if (i) await new Promise((r) => setTimeout(r, 500));
+        samples.push((await ask(child, { kind: "measure" }, "memory")) as Extract<FromChild, { kind: "memory" }>);
+      }
+      const rssMiB = median(samples.map((m) => m.rss)) / MiB;
+      points.push({ networks, rssMiB, heapUsedMiB: median(samples.map((m) => m.heapUsed)) / MiB, readySeconds });
     };
     // Let informers sync and the process settle before the baseline.
     await new Promise((r) => setTimeout(r, 1_000));
@@ -85,8 +95,9 @@ export async function measureMemory(o: { sizes: readonly number[]; raiseLimitsBy
     await kube.close();
     await aws.close();
   }
+  const base = points[0]!;
   const sized = points.filter((p) => p.networks > 0);
-  const lo = sized[0]!;
+  const lo = sized.at(-2) ?? sized[0]!;
   const hi = sized.at(-1)!;
   const span = hi.networks - lo.networks || 1;
   return {
@@ -95,5 +106,7 @@ export async function measureMemory(o: { sizes: readonly number[]; raiseLimitsBy
     points,
     rssPerNetworkKiB: ((hi.rssMiB - lo.rssMiB) * 1024) / span,
     heapPerNetworkKiB: ((hi.heapUsedMiB - lo.heapUsedMiB) * 1024) / span,
+    rssPerNetworkFromBaselineKiB: ((hi.rssMiB - base.rssMiB) * 1024) / hi.networks,
+    heapPerNetworkFromBaselineKiB: ((hi.heapUsedMiB - base.heapUsedMiB) * 1024) / hi.networks,
   };
 }

@@ -138,7 +138,8 @@ function renderMemory(m: MemoryAtScale): string {
   return [
     `5. Memory of one operator process (${m.vpcs}; client limits raised x${m.raiseLimitsBy} to build the world fast)`,
     table([["networks", "RSS", "heap used", "apply→all Ready"], ...rows]),
-    `  increment per network: RSS ${fmt(m.rssPerNetworkKiB)} KiB, heap ${fmt(m.heapPerNetworkKiB)} KiB`,
+    `  per network between the sizes: RSS ${fmt(m.rssPerNetworkKiB)} KiB, heap ${fmt(m.heapPerNetworkKiB)} KiB;` +
+      ` from the empty baseline: RSS ${fmt(m.rssPerNetworkFromBaselineKiB)} KiB, heap ${fmt(m.heapPerNetworkFromBaselineKiB)} KiB`,
   ].join("\n");
 }
 

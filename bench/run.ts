@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   }
   if (only.has("memory")) {
     progress("5/6 memory at scale");
-    out.memory = await measureMemory({ sizes: quick ? [10, 50] : [50, 200], raiseLimitsBy: 50 });
+    out.memory = await measureMemory({ sizes: quick ? [10, 50] : [10, 50, 200], raiseLimitsBy: 200 });
   }
   if (only.has("throttle")) {
     progress("6/6 throttling");
