@@ -249,9 +249,10 @@ async function story(w: World, view: LiveView, keep: boolean): Promise<void> {
     w.ec2.describeVpcEndpoints({ vpcId: s.vpcId }),
     w.ec2.describeNatGateways({ vpcId: s.vpcId }),
   ]);
-  const left =
-    eps.filter((e) => e.tags[TagKey.ManagedBy] === "ecsnet").length +
-    nats.filter((n) => n.tags[TagKey.ManagedBy] === "ecsnet" && n.state !== "deleting").length;
+  // Deleting and deleted resources stay visible in AWS for a while; they are gone for every purpose.
+  const live = (x: { state: string; tags: Readonly<Record<string, string>> }) =>
+    x.tags[TagKey.ManagedBy] === "ecsnet" && !["deleting", "deleted"].includes(x.state);
+  const left = eps.filter(live).length + nats.filter(live).length;
   view.say(`[${secs()}s] teardown complete: ${left} ecsnet-managed endpoints or NAT gateways left in AWS`);
   if (left > 0) throw new Error(`demo: ${left} managed resources left after deletion`);
 }

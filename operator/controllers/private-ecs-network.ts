@@ -7,7 +7,7 @@
  * Everything AWS-side is in reconcile-network.ts (shared with `ecsnet apply`); this file only adds what a
  * cluster brings: the cached object, the finalizer, the status subresource, Events and the requeue.
  */
-import { FINALIZER, Kinds } from "../api/group.js";
+import { API_VERSION, FINALIZER, Kinds } from "../api/group.js";
 import type { PrivateEcsNetwork } from "../api/private-ecs-network.js";
 import { validateSpec } from "../api/validate.js";
 import type { Action } from "../core/actions.js";
@@ -119,7 +119,8 @@ async function recordEvents(
   outcome: NetworkOutcome,
   logger: { warn: (o: object, m: string) => void },
 ): Promise<void> {
-  const object = obj as KubeObject;
+  // Objects from a list carry no apiVersion/kind; an Event's involvedObject needs both.
+  const object = { ...(obj as KubeObject), apiVersion: API_VERSION, kind: R.kind };
   const wasReady = obj.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
   const actions = new Map((outcome.plan?.actions ?? []).map((a) => [a.key as string, a]));
   const writes: Promise<void>[] = [];
