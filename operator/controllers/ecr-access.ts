@@ -156,11 +156,19 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
       topology,
       givenSecurityGroupIds: network.spec.securityGroup?.groupIds ?? [],
     });
-    const securityGroups = await fetchSecurityGroups(ec2, {
-      vpcId: network.spec.vpcId,
-      groupIds: needs.taskSecurityGroups,
-    });
-    const checks = runChecks({ topology, observed, needs, securityGroups });
+    // Rules of the task groups and of every endpoint's groups (including groups the network does not own).
+    const groupIds = [
+      ...new Set([...needs.taskSecurityGroups, ...observed.endpoints.flatMap((e) => e.securityGroupIds)]),
+    ];
+    const securityGroups = await fetchSecurityGroups(ec2, { vpcId: network.spec.vpcId, groupIds });
+    // Repositories-only accesses name no task subnets: check the network's private subnets instead.
+    const selector = network.spec.privateSubnets?.selector?.tags;
+    const fallbackTaskSubnets =
+      network.spec.privateSubnets?.ids ??
+      topology.subnets
+        .filter((s) => selector && Object.entries(selector).every(([k, v]) => s.tags[k] === v))
+        .map((s) => s.id);
+    const checks = runChecks({ topology, observed, needs, securityGroups, fallbackTaskSubnets });
     await write({ needs, checks, discoveredAt: now });
     const pending = checks.some((c) => !c.ok);
     // While the path is not verified (the network is still converging), look again soon.
