@@ -28,19 +28,28 @@ export async function localAws(opts: { region?: string; endpoint?: string } = {}
     }
     return c.port;
   };
-  let defaultRegion = opts.region;
-  if (!defaultRegion) {
-    // The SDK's own resolution (AWS_REGION, profile, ...), read through a client rather than the environment.
-    const probe = createAwsClients({});
-    defaultRegion = await probe.ec2.config.region().catch(() => undefined);
-    probe.destroy();
-  }
+  const defaultRegion = opts.region ?? (await sdkRegion());
   return {
-    deps: { ec2For: forRegion, defaultRegion: defaultRegion ?? "us-east-1", now: () => new Date() },
+    deps: { ec2For: forRegion, defaultRegion, now: () => new Date() },
     close() {
       for (const c of clients.values()) c.aws.destroy();
     },
   };
+}
+
+/**
+ * The region the AWS SDK's own configuration resolves (AWS_REGION, the shared config's profile, ...), read
+ * through a client rather than the environment; `us-east-1` when nothing is configured.
+ */
+export async function sdkRegion(): Promise<string> {
+  const probe = createAwsClients({});
+  try {
+    return (await probe.ec2.config.region()) || "us-east-1";
+  } catch {
+    return "us-east-1";
+  } finally {
+    probe.destroy();
+  }
 }
 
 /** True when the status says Ready=True for the current generation. */

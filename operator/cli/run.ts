@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../observability/log.js";
+import { sdkRegion } from "./local.js";
 import { startOperator } from "./operator.js";
 
 interface RunFlags {
@@ -102,7 +103,7 @@ export function runCommand(): Command {
             }
           : {}),
         http: { host: f.httpHost === "127.0.0.1" ? "127.0.0.1" : "0.0.0.0", port: f.httpPort },
-        defaultRegion: f.region ?? cfg.defaultRegion ?? "us-east-1",
+        defaultRegion: f.region ?? cfg.defaultRegion ?? (await sdkRegion()),
         ...(f.ec2RateScale !== undefined ? { ec2RateScale: f.ec2RateScale } : {}),
         logger,
         instance: identity,
