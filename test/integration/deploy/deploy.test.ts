@@ -1,0 +1,82 @@
+/**
+ * What deploy/ ships stays true to the code: the IAM policy grants exactly the AWS actions the adapters
+ * call, the Deployment's arguments are flags `ecsnet run` accepts, and the kustomization renders.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { parse, parseAllDocuments } from "yaml";
+import { runCommand } from "../../../operator/cli/run.js";
+
+const AWS_DIR = "operator/aws";
+/** Files whose SDK commands are ECS's; every other adapter file speaks EC2. */
+const ECS_FILES = new Set(["ecs-sdk.ts"]);
+/** Permissions AWS checks on our behalf without a call of that name (documented dependent actions). */
+const DEPENDENT = new Set(["route53:AssociateVPCWithHostedZone"]);
+
+function actionsCalled(): Set<string> {
+  const out = new Set<string>();
+  for (const f of readdirSync(AWS_DIR).filter((n) => n.endsWith(".ts"))) {
+    const text = readFileSync(join(AWS_DIR, f), "utf8");
+    const prefix = ECS_FILES.has(f) ? "ecs" : "ec2";
+    for (const m of text.matchAll(/new ([A-Z][A-Za-z]+)Command\b|paginate([A-Z][A-Za-z]+)\(/g))
+      out.add(`${prefix}:${m[1] ?? m[2]}`);
+  }
+  return out;
+}
+
+function actionsGranted(): Set<string> {
+  const policy = JSON.parse(readFileSync("deploy/iam-policy.json", "utf8")) as {
+    Statement: { Action: string | string[] }[];
+  };
+  return new Set(policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+}
+
+describe("deploy/iam-policy.json", () => {
+  it("grants every AWS action the adapters call", () => {
+    const granted = actionsGranted();
+    expect([...actionsCalled()].filter((a) => !granted.has(a)).sort()).toEqual([]);
+  });
+  it("grants nothing the adapters do not call (apart from AWS's documented dependent actions)", () => {
+    const called = actionsCalled();
+    expect([...actionsGranted()].filter((a) => !called.has(a) && !DEPENDENT.has(a)).sort()).toEqual([]);
+  });
+});
+
+describe("deploy/deployment.yaml", () => {
+  it("passes only flags that ecsnet run accepts", () => {
+    const docs = parseAllDocuments(readFileSync("deploy/deployment.yaml", "utf8")).map((d) => d.toJS());
+    const args = docs[0].spec.template.spec.containers[0].args as string[];
+    expect(args[0]).toBe("run");
+    const { unknown } = runCommand().parseOptions(args.slice(1));
+    expect(unknown).toEqual([]);
+  });
+});
+
+const hasKubectl = (() => {
+  try {
+    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+(hasKubectl ? describe : describe.skip)("deploy/ with kubectl kustomize [skipped without kubectl]", () => {
+  it("renders the CRDs, namespace, RBAC and the Deployment", () => {
+    const out = execFileSync("kubectl", ["kustomize", "deploy"], { encoding: "utf8" });
+    const kinds = parseAllDocuments(out).map((d) => `${d.toJS().kind}/${d.toJS().metadata.name}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        "CustomResourceDefinition/privateecsnetworks.ecsnet.dev",
+        "CustomResourceDefinition/ecraccesses.ecsnet.dev",
+        "Namespace/ecsnet-system",
+        "ServiceAccount/ecsnet",
+        "ClusterRole/ecsnet",
+        "Role/ecsnet-leader-election",
+        "Deployment/ecsnet",
+      ]),
+    );
+    expect(parse(readFileSync("deploy/kustomization.yaml", "utf8")).namespace).toBe("ecsnet-system");
+  });
+});
