@@ -351,3 +351,49 @@ describe("resources lost out of band, once AWS reports them deleted", () => {
     for (const rtb of lost.vpc.privateRouteTableIds) expect(defaultRoute(view, rtb)).toBeUndefined();
   });
 });
+
+describe("a network in ObserveOnly mode", () => {
+  it("reports what it would do and changes nothing, until it is switched to Managed", async () => {
+    const name = "observer";
+    const vpc = await world.newVpc();
+    const body = networkManifest(world, name, vpc);
+    (body as unknown as { spec: Record<string, unknown> }).spec.managementMode = "ObserveOnly";
+    await world.kube.create({ resource: PEN, body });
+    const n = await eventually(
+      async () => {
+        const got = await getNetwork(world, name);
+        if (conditionOf(got, "Stalled")?.status !== "True") throw new Error("not reporting drift yet");
+        return got!;
+      },
+      { what: "the ObserveOnly network reports its drift" },
+    );
+    const stalled = conditionOf(n, "Stalled")!;
+    expect(stalled.reason).toBe("ObserveOnlyDrift");
+    expect(stalled.message).toMatch(/would create/);
+    expect(conditionOf(n, "Ready")?.status).toBe("False");
+    const uid = n.metadata.uid!;
+    expect(owned(await viewVpc(world, vpc.vpcId), uid)).toEqual({
+      endpoints: [],
+      natGateways: [],
+      securityGroups: [],
+      addresses: [],
+    });
+
+    await world.kube.jsonPatch({
+      resource: PEN,
+      namespace: world.namespace,
+      name,
+      ops: [{ op: "replace", path: "/spec/managementMode", value: "Managed" }],
+    });
+    await readyNetwork(name, n.metadata.generation! + 1);
+    expect(owned(await viewVpc(world, vpc.vpcId), uid).endpoints).toHaveLength(4);
+    await world.kube.delete({ resource: PEN, namespace: world.namespace, name });
+    await eventually(
+      async () => {
+        if (await getNetwork(world, name)) throw new Error("object still exists");
+      },
+      { what: "the network is gone" },
+    );
+    expect(owned(await viewVpc(world, vpc.vpcId), uid).endpoints).toEqual([]);
+  });
+});
