@@ -98,7 +98,7 @@ function renderSweep(s: SweepCalls): string {
 
 function renderTtr(ts: readonly TimeToReady[]): string {
   const rows = ts.map((t) => [
-    `${t.profile.name} (${t.profile.latency}, x${t.profile.timeScale})`,
+    `${t.profile.name} x${t.profile.timeScale}, ${t.via === "operator" ? `operator, requeue ${t.pollMs} ms` : `pipeline, poll ${t.pollMs} ms`}`,
     `${fmt(t.timeMs.median / 1000, 2)} s`,
     `${fmt(t.timeMs.min / 1000, 2)}–${fmt(t.timeMs.max / 1000, 2)} s`,
     `${fmt(t.lowerBoundMs.median / 1000, 2)} s`,
@@ -106,8 +106,8 @@ function renderTtr(ts: readonly TimeToReady[]): string {
     fmt(t.rounds, 0),
   ]);
   return [
-    `3. Time to Ready, cold, NAT OnePerAz (median of ${ts[0]?.timeMs.n ?? 0} runs; polling every ${ts[0]?.pollMs ?? 0} ms)`,
-    table([["sandbox latency", "median", "range", "lower bound", "median/bound", "rounds"], ...rows]),
+    `3. Time to Ready, cold, NAT OnePerAz (median of ${ts[0]?.timeMs.n ?? 0} runs)`,
+    table([["sandbox latency, driver", "median", "range", "lower bound", "median/bound", "rounds"], ...rows]),
     "  lower bound = the slowest NAT/endpoint pending→available delay the sandbox imposed in that run",
   ].join("\n");
 }
