@@ -3,6 +3,7 @@
  * compacted away (410) while a spec changes, status writes answered 409, a spec the API server refuses,
  * and a spec that passes the schema but contradicts the VPC (Stalled, and nothing touched in AWS).
  */
+import { CreateVpcEndpointCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { KubeApiError } from "../../operator/kube/client.js";
 import type { TwoAzVpc } from "../helpers/aws-sandbox.js";
@@ -116,6 +117,61 @@ describe("input the operator must refuse", () => {
     });
     const fixed = await readyNetwork(name, n.metadata.generation! + 1);
     expect(conditionOf(fixed, "Stalled")?.status).toBe("False");
+  });
+});
+
+describe("an endpoint that is not ours", () => {
+  it("is reported as a conflict and left alone, until the spec asks to adopt it", async () => {
+    const name = "foreign-endpoint";
+    const vpc = await world.newVpc();
+    // Someone else's ecr.dkr endpoint, with private DNS: ours could not coexist with it.
+    const foreign = await world.ec2.send(
+      new CreateVpcEndpointCommand({
+        VpcId: vpc.vpcId,
+        VpcEndpointType: "Interface",
+        ServiceName: `com.amazonaws.${world.region}.ecr.dkr`,
+        SubnetIds: [vpc.privateSubnetIds[0]!],
+        PrivateDnsEnabled: true,
+        TagSpecifications: [{ ResourceType: "vpc-endpoint", Tags: [{ Key: "team", Value: "platform" }] }],
+      }),
+    );
+    const foreignId = foreign.VpcEndpoint!.VpcEndpointId!;
+    await world.kube.create({ resource: PEN, body: networkManifest(world, name, vpc) });
+    const n = await eventually(
+      async () => {
+        const got = await getNetwork(world, name);
+        if (!JSON.stringify(got?.status?.conditions ?? []).includes(foreignId))
+          throw new Error("conflict not reported");
+        return got!;
+      },
+      { what: "the conflict is reported on the status" },
+    );
+    expect(conditionOf(n, "Ready")?.status).toBe("False");
+    const events = await eventually(
+      async () => {
+        const ev = (await eventsFor(world, name)).filter((e) => e.reason === "Conflict");
+        if (ev.length === 0) throw new Error("no Conflict event");
+        return ev;
+      },
+      { what: "a Conflict event is recorded" },
+    );
+    expect(events[0]!.type).toBe("Warning");
+    expect(events[0]!.message).toContain(foreignId);
+    const untouched = (await viewVpc(world, vpc.vpcId)).endpoints.find((e) => e.VpcEndpointId === foreignId);
+    expect(untouched?.Tags).toEqual([{ Key: "team", Value: "platform" }]);
+    expect(untouched?.PrivateDnsEnabled).toBe(true);
+
+    await world.kube.jsonPatch({
+      resource: PEN,
+      namespace: world.namespace,
+      name,
+      ops: [{ op: "add", path: "/spec/endpoints/adoptExisting", value: true }],
+    });
+    const adopted = await readyNetwork(name, n.metadata.generation! + 1);
+    const mine = owned(await viewVpc(world, vpc.vpcId), adopted.metadata.uid!);
+    const dkr = mine.endpoints.filter((e) => shortName(e, world.region) === "ecr.dkr");
+    expect(dkr.map((e) => e.VpcEndpointId)).toEqual([foreignId]);
+    expect(dkr[0]!.Tags).toEqual(expect.arrayContaining([{ Key: "team", Value: "platform" }]));
   });
 });
 
