@@ -90,12 +90,14 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const networks = informer<PrivateEcsNetwork>(Kinds.PrivateEcsNetwork);
   const accesses = informer<EcrAccess>(Kinds.EcrAccess);
 
-  // AWS clients per region, sharing one limiter: EC2's buckets are per account and region, not per object.
+  // AWS clients per region, each region with one limiter shared by every object: EC2's buckets are per
+  // account and region, so one object cannot have a budget of its own, and one region's calls never slow
+  // another's.
   const clients = new Map<string, { aws: AwsClients; ec2: Ec2Port; ecs: EcsPort }>();
-  let limiter: AwsClients["limiter"] | undefined = scaledLimiter(o.ec2RateScale);
   const forRegion = (region: string) => {
     let c = clients.get(region);
     if (!c) {
+      const limiter = scaledLimiter(o.ec2RateScale);
       const aws = createAwsClients({
         region,
         ...(o.aws?.endpoint ? { endpoint: o.aws.endpoint } : {}),
@@ -110,7 +112,6 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
             .observe(r.durationMs / 1000);
         },
       });
-      limiter ??= aws.limiter;
       c = { aws, ec2: createEc2Port(aws.ec2), ecs: createEcsPort(aws.ecs) };
       clients.set(region, c);
     }
