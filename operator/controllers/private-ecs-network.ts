@@ -18,7 +18,7 @@ import { EventType, type EventRecorder } from "../kube/events.js";
 import { addFinalizer, hasFinalizer, removeFinalizer } from "../kube/finalizers.js";
 import type { Metrics } from "../observability/metrics.js";
 import { done, requeueAfter, type ReconcileResult } from "../runtime/result.js";
-import type { Reconcile } from "../runtime/controller.js";
+import type { Reconcile, ReconcileContext } from "../runtime/controller.js";
 import { reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "./reconcile-network.js";
 import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
 import { statusPatch } from "./status-patch.js";
@@ -89,6 +89,8 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
       dryRun: false,
     });
 
+    logOutcome(ctx.logger, outcome);
+
     // one status patch, only when it changed (a 409 here throws ConflictError: a quiet requeue).
     if (!outcome.deletionComplete && statusChanged(obj.status, outcome.status)) {
       await deps.kube.patchStatus({ resource: R, namespace, name, status: statusPatch(obj.status, outcome.status) });
@@ -108,6 +110,24 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
       ),
     );
   };
+}
+
+/** One line per reconcile that did or found something (info), else a debug line; one line per action done. */
+function logOutcome(logger: ReconcileContext["logger"], outcome: NetworkOutcome): void {
+  const kinds = new Map((outcome.plan?.actions ?? []).map((a) => [a.key as string, a.kind]));
+  for (const r of outcome.results) {
+    if (r.outcome === "done") logger.info({ action: kinds.get(r.key), key: r.key, id: r.id }, "action done");
+  }
+  const summary = {
+    planned: outcome.plan?.actions.length ?? 0,
+    done: outcome.results.filter((r) => r.outcome === "done").length,
+    failed: outcome.results.filter((r) => r.outcome === "failed").length,
+    pending: outcome.plan?.pending.map((p) => p.key) ?? [],
+    blocked: outcome.plan?.blocked.map((b) => `${b.key}: ${b.reason}`) ?? [],
+    ready: outcome.status.conditions?.find((c) => c.type === "Ready")?.status,
+  };
+  const notable = summary.planned > 0 || summary.blocked.length > 0 || outcome.stalled;
+  logger[notable ? "info" : "debug"](summary, "reconciled");
 }
 
 /** Component label for metrics: the key's kind prefix (`endpoint`, `nat`, `route`, `sg`, `eip`). */
