@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { deriveEcrAccessStatus, type Check } from "../../../operator/core/checks.js";
+import type { Check } from "../../../operator/core/checks.js";
+import { deriveEcrAccessStatus } from "../../../operator/core/ecr-access-status.js";
 import { baselineNeeds } from "../../../operator/core/workload-needs.js";
 
 const T0 = "2026-01-01T00:00:00Z";

@@ -1,0 +1,71 @@
+/**
+ * The EgressReady part evaluation: the NAT gateways the spec asks for (one per AZ, or one) and the
+ * 0.0.0.0/0 routes that send the private subnets through them. Pure; used by `evaluateParts`
+ * (status-parts.ts).
+ */
+import { Reason } from "../api/conditions.js";
+import type { DesiredNetwork, ObservedNetwork } from "./model.js";
+import { bad, ok, type Finding } from "./status-findings.js";
+
+/**
+ * EgressReady. `NotRequired` with egress mode None. Otherwise, per desired NAT gateway (key order): missing
+ * (or just created, by `created`: key → id), pending, failed (ecsnet replaces it) or another non-available
+ * state; then per desired route: missing, blackholed, or pointing elsewhere. A route pointing at a NAT
+ * that is not ours needs a person unless `replaceExistingDefaultRoute` is set. Never empty.
+ */
+export function egressFindings(d: DesiredNetwork, o: ObservedNetwork, created: ReadonlyMap<string, string>): Finding[] {
+  if (d.natGateways.size === 0)
+    return [ok(Reason.NotRequired, "egress mode None: AWS services are reached through the endpoints only")];
+  const out: Finding[] = [];
+  const natId = new Map<string, string>();
+  for (const dn of [...d.natGateways.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+    const mine = o.natGateways.filter((n) => n.owned && n.component === dn.key);
+    const n = mine.find((x) => x.state === "available") ?? mine[0];
+    const id = n?.id ?? created.get(dn.key);
+    if (id) natId.set(dn.key, id);
+    if (!n) {
+      out.push(
+        id
+          ? bad(Reason.NatGatewayPending, `${id} in ${dn.az} was just created`, true)
+          : bad(Reason.Progressing, `the NAT gateway for ${dn.az} does not exist yet`, true),
+      );
+    } else if (n.state === "pending") {
+      out.push(bad(Reason.NatGatewayPending, `${n.id} in ${dn.az} is pending`, true));
+    } else if (n.state === "failed") {
+      const why = [n.failureCode, n.failureMessage].filter(Boolean).join(": ") || "no reason given";
+      out.push(bad(Reason.NatGatewayFailed, `${n.id} in ${dn.az} failed (${why}): ecsnet replaces it`, true));
+    } else if (n.state !== "available") {
+      out.push(bad(Reason.Progressing, `${n.id} in ${dn.az} is ${n.state}`, true));
+    }
+  }
+  const ownedNats = new Set(o.natGateways.filter((n) => n.owned).map((n) => n.id));
+  for (const dr of [...d.routes.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+    const r = o.routeTables.find((t) => t.id === dr.routeTableId)?.routes.find((x) => x.destination === dr.destination);
+    const target = natId.get(dr.natKey);
+    const where = `${dr.destination} in ${dr.routeTableId}`;
+    if (!r) {
+      out.push(bad(Reason.RouteMissing, `${where} is missing: its subnets have no internet egress`, true));
+    } else if (r.state === "blackhole") {
+      out.push(bad(Reason.RouteBlackholed, `${where} is blackholed: its target ${r.target.id} no longer exists`, true));
+    } else if (target && r.target.id !== target) {
+      const ours = ownedNats.has(r.target.id);
+      out.push(
+        ours || dr.replaceExisting
+          ? bad(Reason.Progressing, `${where} points at ${r.target.id}, not ${target}`, true)
+          : bad(
+              Reason.RouteTargetsOther,
+              `${where} points at ${r.target.id}, not at ecsnet's ${target}: remove that route, or set spec.egress.natGateway.replaceExistingDefaultRoute: true`,
+              false,
+            ),
+      );
+    }
+  }
+  return out.length > 0
+    ? out
+    : [
+        ok(
+          Reason.Converged,
+          `${[...natId.values()].join(", ")} available; ${d.routes.size} route table(s) route ${"0.0.0.0/0"} through them`,
+        ),
+      ];
+}
