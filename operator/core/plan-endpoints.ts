@@ -1,5 +1,7 @@
 /**
- * Planner for interface endpoints and the S3 gateway endpoint (and its route tables).
+ * Planner for interface endpoints, and the endpoint life cycle it shares with the S3 gateway endpoint's
+ * planner (plan-gateway-endpoint.ts): triage of broken and duplicate owned endpoints, re-create tokens, and
+ * retiring owned endpoints no longer desired.
  *
  * - Missing → create (ClientToken from the desired input; salted by the ids of failed/deleting predecessors
  *   so a re-create never replays the failed one's token).
@@ -10,7 +12,6 @@
  *   owned but no longer desired → delete (NotDesired); `pending` → wait.
  * - Unowned endpoint of a desired service: adopt it (tag, then modify) only when asked; else, when it holds
  *   the service's private DNS, creating ours would fail, so it is blocked (PrivateDnsConflict) and named.
- * - Gateway route-table associations are changed only through the endpoint; `pl-…` routes are never touched.
  */
 import { TagKey } from "../api/group.js";
 import type { Ref } from "./actions.js";
@@ -30,13 +31,14 @@ import { opKey, type Draft } from "./waves.js";
 
 const GONE = new Set(["deleting", "deleted"]);
 const BROKEN = new Set(["failed", "rejected"]);
-const WAITING = new Set(["pending", "pendingAcceptance"]);
+/** Endpoint states that mean "wait": it is being created or waits for the service owner's acceptance. */
+export const WAITING: ReadonlySet<string> = new Set(["pending", "pendingAcceptance"]);
 
 /** True when another ecsnet object's owner tag is on `e` (not ours, and never adoptable). */
-const ownedByAnother = (e: ObservedEndpoint): boolean => !e.owned && Boolean(e.tags[TagKey.OwnerUid]);
+export const ownedByAnother = (e: ObservedEndpoint): boolean => !e.owned && Boolean(e.tags[TagKey.OwnerUid]);
 
 /** Usable or becoming usable: not gone and not broken. */
-const isLive = (e: ObservedEndpoint): boolean => !GONE.has(e.state) && !BROKEN.has(e.state);
+export const isLive = (e: ObservedEndpoint): boolean => !GONE.has(e.state) && !BROKEN.has(e.state);
 
 /** Of several owned endpoints for one key, the one to keep: available first, then oldest, then lowest id. */
 export function pickKeeper<T extends { id: string; state: string; createdAt?: string }>(
@@ -52,7 +54,7 @@ export function recreateToken(owner: OwnerRef, k: Key, base: string, predecessor
 }
 
 /** The owned endpoints that belong to desired item `k` (component tag, or same service when untagged). */
-function ownedFor(
+export function ownedFor(
   o: ObservedNetwork,
   owner: OwnerRef,
   k: Key,
@@ -71,7 +73,7 @@ function ownedFor(
  * Delete broken and duplicate owned endpoints of `k`; return the live one to keep (if any) and the keys of
  * the delete actions plus the ids a re-create token must be salted with.
  */
-function triage(
+export function triage(
   draft: Draft,
   k: Key,
   mine: readonly ObservedEndpoint[],
@@ -250,7 +252,7 @@ function modifyInterface(
 }
 
 /** Delete owned endpoints of `type` that no desired item claims; wait for owned ones already deleting. */
-function retireNotDesired(
+export function retireNotDesired(
   d: DesiredNetwork,
   o: ObservedNetwork,
   draft: Draft,
@@ -274,75 +276,4 @@ function retireNotDesired(
       endpointId: e.id,
     });
   }
-}
-
-/** Plan the S3 gateway endpoint: create, route-table associations, policy; delete ours when disabled. */
-export function planGatewayEndpoint(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): void {
-  const want = d.s3Gateway;
-  if (want) {
-    // Same life cycle as interface endpoints: broken and duplicate ones go, one is kept.
-    const t = triage(draft, want.key, ownedFor(o, d.owner, want.key, "Gateway", want.serviceName));
-    const unowned = o.endpoints
-      .filter((e) => !e.owned && e.type === "Gateway" && e.serviceName === want.serviceName && isLive(e))
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
-    const adoptee = !t.keep && want.adopt ? unowned.find((e) => !ownedByAnother(e)) : undefined;
-    const target = t.keep ?? adoptee;
-    // A table can carry the S3 prefix-list route of one endpoint only (aws-facts §3.3): tables already on
-    // someone else's S3 gateway endpoint have the route; adding them to ours would fail, so leave them.
-    const taken = new Set(unowned.filter((e) => e !== adoptee).flatMap((e) => e.routeTableIds));
-    const tables = want.routeTableIds.filter((id) => !taken.has(id));
-    if (!target) {
-      if (tables.length > 0) {
-        draft.add(
-          {
-            kind: "CreateGatewayEndpoint",
-            key: want.key,
-            reason: "Missing",
-            detail: `create the S3 gateway endpoint on ${tables.join(", ")}`,
-            vpcId: d.vpcId,
-            serviceName: want.serviceName,
-            routeTableIds: tables,
-            policy: want.policy,
-            clientToken: recreateToken(d.owner, want.key, want.clientToken, t.predecessors),
-            tags: want.tags,
-          },
-          t.deletes,
-        );
-      }
-    } else if (WAITING.has(target.state)) {
-      draft.wait(want.key, "EndpointPending", `${target.id} (s3) is ${target.state}`);
-    } else {
-      const after = adoptee
-        ? [
-            draft.add({
-              kind: "TagResource",
-              key: `${want.key}#adopt` as Key,
-              reason: "Adopt",
-              detail: `adopt ${adoptee.id} for s3 (adoptExisting): tag it as ours`,
-              resourceId: adoptee.id,
-              tags: want.tags,
-            }),
-          ]
-        : [];
-      const add = tables.filter((id) => !target.routeTableIds.includes(id));
-      const remove = target.routeTableIds.filter((id) => !want.routeTableIds.includes(id));
-      const policyDrift = !policyMatches(want.policy, target.policy);
-      if (add.length + remove.length > 0 || policyDrift) {
-        draft.add(
-          {
-            kind: "ModifyGatewayEndpoint",
-            key: `${want.key}#modify` as Key,
-            reason: adoptee ? "Adopt" : add.length + remove.length > 0 ? "RouteTablesDrifted" : "PolicyDrifted",
-            detail: `set ${target.id} (s3): route tables +[${add.join(",")}] -[${remove.join(",")}]${policyDrift ? "; policy" : ""}`,
-            endpointId: target.id,
-            addRouteTableIds: add,
-            removeRouteTableIds: remove,
-            ...(policyDrift ? { policy: want.policy } : {}),
-          },
-          after,
-        );
-      }
-    }
-  }
-  retireNotDesired(d, o, draft, "Gateway", new Set(want ? [want.serviceName] : []), new Set(want ? [want.key] : []));
 }

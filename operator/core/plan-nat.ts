@@ -7,25 +7,20 @@
  * NAT is `pending` the old route keeps working (or, when there is none, the route waits: nothing is lost).
  * Retiring a NAT (misplaced, duplicate, not desired): its routes move or go first, then DeleteNatGateway;
  * its allocated EIP is released only once the NAT is gone (AWS keeps it associated while `deleting`).
- * Routes: ours to change when they point at one of our NATs (even deleted: blackholed); anything else
- * (internet gateway, someone's NAT, a transit gateway…) only with `replaceExistingDefaultRoute`, else blocked.
+ * Routes (planned in plan-routes.ts): ours to change when they point at one of our NATs (even deleted:
+ * blackholed); anything else (internet gateway, someone's NAT, a transit gateway…) only with
+ * `replaceExistingDefaultRoute`, else blocked.
  */
 import type { Ref } from "./actions.js";
 import type { DesiredNetwork, Key, ObservedNatGateway, ObservedNetwork } from "./model.js";
 import { key } from "./model.js";
 import { isOurs } from "./ownership.js";
 import { pickKeeper, recreateToken } from "./plan-endpoints.js";
+import { DEFAULT, planRoutes, type NatTarget } from "./plan-routes.js";
 import { opKey, type Draft } from "./waves.js";
 
-const DEFAULT = "0.0.0.0/0";
 /** NAT states in which it holds its Elastic IP (a failed NAT never got its interface; a deleted one let go). */
 const HOLDS_EIP = new Set(["pending", "available", "deleting"]);
-
-/** Where the routes of a desired NAT key may point: an available NAT id, or nothing yet. */
-interface NatTarget {
-  readonly id: string | Ref;
-  readonly available: boolean;
-}
 
 /** Plan EIPs, NAT gateways and default routes; see the module doc. */
 export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): void {
@@ -155,106 +150,6 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
   const moved = planRoutes(d, o, draft, targets, ourNatIds);
   retireNats(d, draft, mine, kept, retireNow, moved, o);
   releaseAddresses(d, o, draft, chosenEips, kept);
-}
-
-/**
- * Default routes of the desired route tables, then routes to our NATs in tables no longer desired.
- * Returns, per NAT id, the keys of route actions that move traffic off it in this plan.
- */
-function planRoutes(
-  d: DesiredNetwork,
-  o: ObservedNetwork,
-  draft: Draft,
-  targets: ReadonlyMap<Key, NatTarget>,
-  ourNatIds: ReadonlySet<string>,
-): Map<string, Key[]> {
-  const moved = new Map<string, Key[]>();
-  const note = (natId: string, k: Key): void => void moved.set(natId, [...(moved.get(natId) ?? []), k]);
-  for (const r of d.routes.values()) {
-    const table = o.routeTables.find((t) => t.id === r.routeTableId);
-    const target = targets.get(r.natKey);
-    if (!table) {
-      draft.block(r.key, "RouteTableNotFound", `route table ${r.routeTableId} not found`);
-      continue;
-    }
-    if (!target) continue; // its NAT is blocked or waiting: said there.
-    const route = table.routes.find((x) => x.destination === DEFAULT);
-    const toId = typeof target.id === "string" ? target.id : `the new ${r.natKey}`;
-    // Already right: an active route to the NAT we keep for this table's AZ.
-    if (route && route.state === "active" && route.target.kind === "nat" && route.target.id === target.id) continue;
-    const was = route?.target.id ?? "";
-    // Ours to change: a route to one of our NATs (live, or deleted and now a blackhole). Anything else was
-    // made by someone (internet gateway, their NAT, a transit gateway...): only with replaceExisting.
-    const isOurNat = route?.target.kind === "nat" && ourNatIds.has(was);
-    const reason =
-      route?.state === "blackhole" ? "RouteBlackholed" : isOurNat ? "RouteTargetsWrongNatGateway" : "RouteTargetsOther";
-    if (route && !isOurNat && !r.replaceExisting) {
-      // Said at once, even while our NAT is still pending, so the user can decide before traffic is at stake.
-      const what =
-        route.state === "blackhole" ? `deleted ${was} (not ours)` : `${was} (${route.target.kind}, not ours)`;
-      draft.block(
-        r.key,
-        reason,
-        `${DEFAULT} in ${r.routeTableId} points at ${what}: set egress.natGateway.replaceExistingDefaultRoute to replace it`,
-        r.routeTableId,
-      );
-      continue;
-    }
-    // Point routes only at an available NAT: a working route stays until its replacement can carry traffic,
-    // and a missing/blackholed one loses nothing by waiting (CreateRoute to a pending NAT is not relied on).
-    if (!target.available) {
-      draft.wait(r.key, "NatGatewayPending", `${DEFAULT} in ${r.routeTableId} waits for ${toId} to be available`);
-      continue;
-    }
-    if (!route) {
-      draft.add(
-        {
-          kind: "CreateRoute",
-          key: r.key,
-          reason: "RouteMissing",
-          detail: `route ${DEFAULT} in ${r.routeTableId} to ${toId}`,
-          routeTableId: r.routeTableId,
-          destination: DEFAULT,
-          natGatewayId: target.id,
-        },
-        [r.natKey],
-      );
-      continue;
-    }
-    const k = draft.add(
-      {
-        kind: "ReplaceRoute",
-        key: r.key,
-        reason,
-        detail: `${DEFAULT} in ${r.routeTableId} points at ${route.state === "blackhole" ? `deleted ${was}` : was}; point it at ${toId}`,
-        routeTableId: r.routeTableId,
-        destination: DEFAULT,
-        natGatewayId: target.id,
-        before: route.state === "blackhole" ? `blackhole:${was}` : was,
-      },
-      [r.natKey],
-    );
-    note(was, k);
-  }
-  // Tables no longer desired (egress None, a subnet left the spec): remove only routes to our NATs.
-  const desiredTables = new Set([...d.routes.values()].map((r) => r.routeTableId));
-  for (const t of o.routeTables) {
-    const route = t.routes.find(
-      (x) => x.destination === DEFAULT && x.target.kind === "nat" && ourNatIds.has(x.target.id),
-    );
-    if (!route || desiredTables.has(t.id)) continue;
-    const k = draft.add({
-      kind: "DeleteRoute",
-      key: key(`route:${t.id}:${DEFAULT}`),
-      reason: "NotDesired",
-      detail: `remove ${DEFAULT} in ${t.id} to our ${route.target.id}: no longer desired`,
-      routeTableId: t.id,
-      destination: DEFAULT,
-      before: route.state === "blackhole" ? `blackhole:${route.target.id}` : route.target.id,
-    });
-    note(route.target.id, k);
-  }
-  return moved;
 }
 
 /** Delete our NATs that are not kept, once every active route to them moves in this plan. */

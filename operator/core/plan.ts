@@ -15,7 +15,8 @@ import type { DesiredNetwork, Key, ObservedNetwork } from "./model.js";
 import { key } from "./model.js";
 import { Draft } from "./waves.js";
 import { planSecurityGroup } from "./plan-security-group.js";
-import { planGatewayEndpoint, planInterfaceEndpoints } from "./plan-endpoints.js";
+import { planInterfaceEndpoints } from "./plan-endpoints.js";
+import { planGatewayEndpoint } from "./plan-gateway-endpoint.js";
 import { planNat } from "./plan-nat.js";
 
 /** What the DNS step tells the endpoint planner. */
