@@ -91,7 +91,9 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
   // resolve topology → desired (pure) → observe
   let topology: Topology;
   try {
-    topology = await resolveTopology(ec2, { vpcId: spec.vpcId, region });
+    // A spec the status has not seen yet may name new subnets: read the VPC's layout now, not from the cache.
+    const fresh = input.prevStatus?.observedGeneration !== input.generation;
+    topology = await resolveTopology(ec2, { vpcId: spec.vpcId, region, fresh });
   } catch (err) {
     // A VPC that does not exist (or a terminal error reading it) needs a person; anything else is retried.
     const error = isVpcNotFound(err)

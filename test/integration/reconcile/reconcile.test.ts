@@ -120,6 +120,55 @@ describe("a cold apply", () => {
   });
 });
 
+describe("a drift sweep of a converged network", () => {
+  it("reads only what drift is made of (8 Describe calls), and the VPC's layout again only when the spec changed", async () => {
+    const vpc = await freshVpc(w);
+    const m = network(vpc, natEgress(vpc));
+    const { end, outcome } = await reconcileUntilDone(w, m);
+    expect(end).toBe("ready");
+    const calls: string[] = [];
+    const port = new Proxy(w.ec2, {
+      get(t, prop, r) {
+        const fn = Reflect.get(t, prop, r) as unknown;
+        if (typeof fn !== "function") return fn;
+        return (...a: unknown[]) => {
+          calls.push(String(prop));
+          return (fn as (...x: unknown[]) => unknown).apply(t, a);
+        };
+      },
+    });
+    const sweep = (generation: number) =>
+      reconcileNetwork(w.deps(port), {
+        owner: m.owner,
+        generation,
+        rawSpec: m.rawSpec,
+        prevStatus: outcome.status,
+        contributions: [],
+        deleting: false,
+        dryRun: false,
+      });
+    // Caches live with the port (one per region in the operator): the first sweep through it fills them.
+    await sweep(1);
+    calls.length = 0;
+    const steady = await sweep(1);
+    expect(steady.plan?.actions).toEqual([]);
+    expect(calls.filter((c) => !c.startsWith("describe"))).toEqual([]);
+    expect(calls.sort()).toEqual([
+      "describeAddresses",
+      "describeNatGateways",
+      "describeRouteTables",
+      "describeSecurityGroupRules",
+      "describeSecurityGroups",
+      "describeVpcAttribute",
+      "describeVpcAttribute",
+      "describeVpcEndpoints",
+    ]);
+    calls.length = 0;
+    await sweep(2);
+    expect(calls).toEqual(expect.arrayContaining(["describeVpc", "describeSubnets", "describeInternetGateways"]));
+  });
+});
+
 describe("drift is repaired by the next apply", () => {
   let vpc: Awaited<ReturnType<typeof freshVpc>>;
   let m: NetworkManifest;
