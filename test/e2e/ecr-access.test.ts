@@ -4,6 +4,12 @@
  * EcrAccess takes its contribution back out of AWS.
  */
 import { CreateSecurityGroupCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect } from "@jest/globals";
 import { seedEcsApp } from "../../operator/sandbox/aws/ecs/seeds.js";
 import type { TwoAzVpc } from "../helpers/aws-sandbox.js";
@@ -133,4 +139,96 @@ describe("an EcrAccess discovering its workloads from an ECS cluster", () => {
     );
     expect(n.status?.endpoints?.map((e) => e.service).sort()).toEqual(DEFAULTS);
   });
+});
+
+describe("an EcrAccess whose service moves to a new task definition revision", () => {
+  const network = "batch-net";
+  const access = "batch";
+  const cluster = `batch-${Date.now().toString(36)}`;
+  let vpc: TwoAzVpc;
+
+  const taskDefinition = (secrets: { name: string; valueFrom: string }[]) =>
+    new RegisterTaskDefinitionCommand({
+      family: `${cluster}-job`,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: "256",
+      memory: "512",
+      executionRoleArn: "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+      containerDefinitions: [
+        {
+          name: "job",
+          image: `123456789012.dkr.ecr.${world.region}.amazonaws.com/batch/job:1`,
+          essential: true,
+          logConfiguration: {
+            logDriver: "awslogs",
+            options: { "awslogs-group": "/ecs/batch", "awslogs-region": world.region, "awslogs-stream-prefix": "job" },
+          },
+          secrets,
+        },
+      ],
+    });
+
+  itWithSandbox(`gains the endpoint a new revision needs within one sweep ${NEEDS_SANDBOX}`, async () => {
+    vpc = await world.newVpc();
+    await world.ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+    const v1 = await world.ecs.send(taskDefinition([]));
+    await world.ecs.send(
+      new CreateServiceCommand({
+        cluster,
+        serviceName: "job",
+        taskDefinition: v1.taskDefinition!.taskDefinitionArn!,
+        desiredCount: 1,
+        launchType: "FARGATE",
+        networkConfiguration: { awsvpcConfiguration: { subnets: vpc.privateSubnetIds, assignPublicIp: "DISABLED" } },
+      }),
+    );
+    await world.kube.create({ resource: PEN, body: networkManifest(world, network, vpc, { egress: "None" }) });
+    await world.kube.create({
+      resource: ECRA,
+      body: {
+        apiVersion: `${ECRA.group}/${ECRA.version}`,
+        kind: ECRA.kind,
+        metadata: { name: access, namespace: world.namespace },
+        spec: { networkRef: { name: network }, ecs: { cluster, services: ["job"] } },
+      } as KubeObject,
+    });
+    const ready = await eventually(
+      async () => {
+        const n = await getNetwork(world, network);
+        if (conditionOf(n, "Ready")?.status !== "True") throw new Error("network not Ready");
+        return n!;
+      },
+      { what: "the network is Ready with the revision-1 needs" },
+    );
+    expect(await endpointsInAws(ready.metadata.uid!)).toEqual(DEFAULTS);
+
+    // Revision 2 reads a secret from Secrets Manager: the sweep must discover it and add the endpoint.
+    const v2 = await world.ecs.send(
+      taskDefinition([
+        {
+          name: "DB_PASSWORD",
+          valueFrom: `arn:aws:secretsmanager:${world.region}:123456789012:secret:batch/db-AbCdEf`,
+        },
+      ]),
+    );
+    await world.ecs.send(
+      new UpdateServiceCommand({ cluster, service: "job", taskDefinition: v2.taskDefinition!.taskDefinitionArn! }),
+    );
+    await eventually(
+      async () => {
+        const inAws = await endpointsInAws(ready.metadata.uid!);
+        if (!inAws.includes("secretsmanager")) throw new Error(`endpoints in AWS: ${inAws}`);
+      },
+      { what: "the secretsmanager endpoint exists" },
+    );
+    const a = await world.kube.get<AccessObject>({ resource: ECRA, namespace: world.namespace, name: access });
+    expect(a?.status?.requiredEndpoints).toContain("secretsmanager");
+  });
+
+  const endpointsInAws = async (uid: string) =>
+    owned(await viewVpc(world, vpc.vpcId), uid)
+      .endpoints.filter((e) => e.VpcEndpointType === "Interface")
+      .map((e) => shortName(e, world.region))
+      .sort();
 });
