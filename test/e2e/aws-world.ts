@@ -18,7 +18,7 @@ import {
 import { TagKey } from "../../operator/api/group.js";
 import type { KubeObject } from "../../operator/kube/client.js";
 import type { TwoAzVpc } from "../helpers/aws-sandbox.js";
-import { PEN, type E2eWorld } from "../helpers/operator.js";
+import { PEN, conditionOf, eventually, type E2eWorld } from "../helpers/operator.js";
 
 /** True when `tags` carry the owner-uid tag of `uid`. */
 export const ownedBy = (tags: readonly Tag[] | undefined, uid: string): boolean =>
@@ -124,3 +124,17 @@ export type NetworkObject = KubeObject & {
 /** Read a network, or undefined when it does not exist. */
 export const getNetwork = (world: E2eWorld, name: string): Promise<NetworkObject | undefined> =>
   world.kube.get<NetworkObject>({ resource: PEN, namespace: world.namespace, name });
+
+/** Wait until the network `name` is Ready=True at `generation` (default: its current one); returns it. */
+export async function readyNetwork(world: E2eWorld, name: string, generation?: number): Promise<NetworkObject> {
+  return eventually(
+    async () => {
+      const n = await getNetwork(world, name);
+      const gen = generation ?? n?.metadata.generation;
+      if (!n || conditionOf(n, "Ready")?.status !== "True" || n.status?.observedGeneration !== gen)
+        throw new Error(`not Ready at generation ${gen}: ${JSON.stringify(n?.status?.conditions ?? null)}`);
+      return n;
+    },
+    { what: `${name} is Ready` },
+  );
+}

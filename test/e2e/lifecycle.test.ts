@@ -31,10 +31,10 @@ import {
   defaultRoute,
   getNetwork,
   networkManifest,
+  readyNetwork,
   owned,
   shortName,
   viewVpc,
-  type NetworkObject,
   type VpcView,
 } from "./aws-world.js";
 
@@ -50,21 +50,6 @@ afterAll(async () => {
   await world?.close();
 });
 
-/** Wait until the network is Ready=True for its current generation; returns it. */
-async function readyNetwork(name: string, generation?: number): Promise<NetworkObject> {
-  return eventually(
-    async () => {
-      const n = await getNetwork(world, name);
-      const ready = conditionOf(n, "Ready");
-      const gen = generation ?? n?.metadata.generation;
-      if (!n || ready?.status !== "True" || n.status?.observedGeneration !== gen)
-        throw new Error(`not Ready at generation ${gen}: ${JSON.stringify(n?.status?.conditions ?? null)}`);
-      return n;
-    },
-    { what: `${name} is Ready` },
-  );
-}
-
 describe("a network with NAT egress", () => {
   const name = "egress-nat";
   let vpc: TwoAzVpc;
@@ -76,7 +61,7 @@ describe("a network with NAT egress", () => {
 
   it("becomes Ready with the ids of what it made, and AWS has exactly that", async () => {
     await world.kube.create({ resource: PEN, body: networkManifest(world, name, vpc, { egress: "NatGateway" }) });
-    const n = await readyNetwork(name, 1);
+    const n = await readyNetwork(world, name, 1);
     uid = n.metadata.uid!;
 
     expect(n.metadata.finalizers).toContain(FINALIZER);
@@ -144,7 +129,7 @@ describe("a network with NAT egress", () => {
       name,
       ops: [{ op: "add", path: "/spec/endpoints/extra", value: ["secretsmanager"] }],
     });
-    const n = await readyNetwork(name, before.metadata.generation! + 1);
+    const n = await readyNetwork(world, name, before.metadata.generation! + 1);
     expect(n.status?.endpoints?.map((e) => e.service)).toContain("secretsmanager");
     for (const c of n.status?.conditions ?? []) expect(c.observedGeneration).toBe(n.metadata.generation);
     const mine = owned(await viewVpc(world, vpc.vpcId), uid);
@@ -160,7 +145,7 @@ describe("a network with NAT egress", () => {
       const n = await getNetwork(world, name);
       throw new Error(`${err.message}; conditions: ${JSON.stringify(n?.status?.conditions)}`, { cause: err });
     });
-    await readyNetwork(name, generation);
+    await readyNetwork(world, name, generation);
   }
 
   it("puts back a revoked security group rule and a route table removed from the S3 gateway", async () => {
@@ -254,7 +239,7 @@ describe("a network with deletionPolicy Retain", () => {
       resource: PEN,
       body: networkManifest(world, name, vpc, { egress: "None", deletionPolicy: "Retain" }),
     });
-    const n = await readyNetwork(name, 1);
+    const n = await readyNetwork(world, name, 1);
     const uid = n.metadata.uid!;
     const before = owned(await viewVpc(world, vpc.vpcId), uid);
     expect(before.endpoints.length).toBe(4);
@@ -300,7 +285,7 @@ describe("resources lost out of band, once AWS reports them deleted", () => {
   beforeAll(async () => {
     lost.vpc = await world.newVpc();
     await world.kube.create({ resource: PEN, body: networkManifest(world, name, lost.vpc, { egress: "NatGateway" }) });
-    lost.uid = (await readyNetwork(name, 1)).metadata.uid!;
+    lost.uid = (await readyNetwork(world, name, 1)).metadata.uid!;
     lost.repaired = async (what, timeoutMs, check) => {
       await eventually(async () => check(await viewVpc(world, lost.vpc.vpcId)), { what, timeoutMs });
     };
@@ -385,7 +370,7 @@ describe("a network in ObserveOnly mode", () => {
       name,
       ops: [{ op: "replace", path: "/spec/managementMode", value: "Managed" }],
     });
-    await readyNetwork(name, n.metadata.generation! + 1);
+    await readyNetwork(world, name, n.metadata.generation! + 1);
     expect(owned(await viewVpc(world, vpc.vpcId), uid).endpoints).toHaveLength(4);
     await world.kube.delete({ resource: PEN, namespace: world.namespace, name });
     await eventually(

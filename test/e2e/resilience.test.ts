@@ -20,15 +20,7 @@ import {
   type E2eWorld,
   type OperatorProcess,
 } from "../helpers/operator.js";
-import {
-  defaultRoute,
-  getNetwork,
-  networkManifest,
-  owned,
-  shortName,
-  viewVpc,
-  type NetworkObject,
-} from "./aws-world.js";
+import { defaultRoute, getNetwork, networkManifest, readyNetwork, owned, shortName, viewVpc } from "./aws-world.js";
 
 let world: E2eWorld;
 let op: OperatorProcess;
@@ -41,20 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close();
 });
-
-/** Wait until `name` is Ready=True at `generation` (default: its current one). */
-async function readyNetwork(name: string, generation?: number): Promise<NetworkObject> {
-  return eventually(
-    async () => {
-      const n = await getNetwork(world, name);
-      const gen = generation ?? n?.metadata.generation;
-      if (!n || conditionOf(n, "Ready")?.status !== "True" || n.status?.observedGeneration !== gen)
-        throw new Error(`not Ready at generation ${gen}: ${JSON.stringify(n?.status?.conditions ?? null)}`);
-      return n;
-    },
-    { what: `${name} is Ready` },
-  );
-}
 
 describe("input the operator must refuse", () => {
   it("is rejected by the API server when egress NatGateway names no public subnets", async () => {
@@ -115,7 +93,7 @@ describe("input the operator must refuse", () => {
       name,
       ops: [{ op: "replace", path: "/spec/privateSubnets/ids", value: vpc.privateSubnetIds }],
     });
-    const fixed = await readyNetwork(name, n.metadata.generation! + 1);
+    const fixed = await readyNetwork(world, name, n.metadata.generation! + 1);
     expect(conditionOf(fixed, "Stalled")?.status).toBe("False");
   });
 });
@@ -167,7 +145,7 @@ describe("an endpoint that is not ours", () => {
       name,
       ops: [{ op: "add", path: "/spec/endpoints/adoptExisting", value: true }],
     });
-    const adopted = await readyNetwork(name, n.metadata.generation! + 1);
+    const adopted = await readyNetwork(world, name, n.metadata.generation! + 1);
     const mine = owned(await viewVpc(world, vpc.vpcId), adopted.metadata.uid!);
     const dkr = mine.endpoints.filter((e) => shortName(e, world.region) === "ecr.dkr");
     expect(dkr.map((e) => e.VpcEndpointId)).toEqual([foreignId]);
@@ -182,7 +160,7 @@ describe("a Kubernetes API that drops, forgets and refuses", () => {
   beforeAll(async () => {
     vpc = await world.newVpc();
     await world.kube.create({ resource: PEN, body: networkManifest(world, name, vpc, { egress: "None" }) });
-    await readyNetwork(name, 1);
+    await readyNetwork(world, name, 1);
   });
 
   /** The JSON patch op that switches the network to one NAT gateway, in the first public subnet. */
@@ -207,7 +185,7 @@ describe("a Kubernetes API that drops, forgets and refuses", () => {
       const before = (await getNetwork(world, name))!;
       world.kubeSandbox!.admin.dropWatches({ abrupt: true });
       await addExtra(["ssm"]);
-      const n = await readyNetwork(name, before.metadata.generation! + 1);
+      const n = await readyNetwork(world, name, before.metadata.generation! + 1);
       expect(n.status?.endpoints?.map((e) => e.service)).toContain("ssm");
     },
   );
@@ -229,7 +207,7 @@ describe("a Kubernetes API that drops, forgets and refuses", () => {
       admin.dropWatches();
       await addExtra(["ssm", "ssmmessages"]);
       admin.compact();
-      const n = await readyNetwork(name, before.metadata.generation! + 1);
+      const n = await readyNetwork(world, name, before.metadata.generation! + 1);
       expect(n.status?.endpoints?.map((e) => e.service)).toContain("ssmmessages");
       const mine = owned(await viewVpc(world, vpc.vpcId), n.metadata.uid!);
       expect(mine.endpoints.map((e) => shortName(e, world.region))).toContain("ssmmessages");
@@ -257,7 +235,7 @@ describe("a Kubernetes API that drops, forgets and refuses", () => {
         name,
         ops: [singleNat()],
       });
-      const n = await readyNetwork(name, before.metadata.generation! + 1);
+      const n = await readyNetwork(world, name, before.metadata.generation! + 1);
       const view = await viewVpc(world, vpc.vpcId);
       const nats = owned(view, n.metadata.uid!).natGateways;
       expect(nats).toHaveLength(1);
@@ -276,7 +254,7 @@ describe("a Kubernetes API that drops, forgets and refuses", () => {
     if (!(await getNetwork(world, name))!.status?.natGateways?.length) {
       // Against a real target the 409 case was skipped: give it its NAT gateway first.
       await world.kube.jsonPatch({ resource: PEN, namespace: world.namespace, name, ops: [singleNat()] });
-      await readyNetwork(name);
+      await readyNetwork(world, name);
     }
     const before = (await getNetwork(world, name))!;
     expect(before.status?.natGateways).toHaveLength(1);
@@ -293,7 +271,7 @@ describe("a Kubernetes API that drops, forgets and refuses", () => {
       },
       { what: "the NAT gateway and its Elastic IP are gone" },
     );
-    const n = await readyNetwork(name, before.metadata.generation! + 1);
+    const n = await readyNetwork(world, name, before.metadata.generation! + 1);
     expect(n.status?.natGateways ?? []).toEqual([]);
     expect(n.status?.routes ?? []).toEqual([]);
     const view = await viewVpc(world, vpc.vpcId);
