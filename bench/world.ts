@@ -4,17 +4,7 @@
  * `reconcileNetwork` the operator runs) with per-run AWS clients. Nothing here talks to anything but
  * 127.0.0.1: every client gets the sandbox endpoint and static credentials in code.
  */
-import {
-  AssociateRouteTableCommand,
-  AttachInternetGatewayCommand,
-  CreateInternetGatewayCommand,
-  CreateRouteCommand,
-  CreateRouteTableCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  EC2Client,
-  ModifyVpcAttributeCommand,
-} from "@aws-sdk/client-ec2";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { createHash } from "node:crypto";
 import { createAwsClients, type AwsClients } from "../operator/aws/clients.js";
 import { createEc2Port } from "../operator/aws/ec2-sdk.js";
@@ -25,6 +15,7 @@ import { converge, type ConvergeEnd } from "../operator/cli/local.js";
 import type { NetworkManifest } from "../operator/cli/manifest.js";
 import type { NetworkDeps, NetworkOutcome } from "../operator/controllers/reconcile-network.js";
 import { startAwsSandbox, type AwsSandbox, type AwsSandboxOptions } from "../operator/sandbox/aws/server.js";
+import { buildTwoAzVpc } from "../operator/sandbox/aws/build-vpc.js";
 
 /** Static credentials set in code: the SDK never looks for real ones, and never reaches real AWS. */
 export const CREDENTIALS = { accessKeyId: "bench", secretAccessKey: "bench" } as const;
@@ -50,40 +41,9 @@ export function rawEc2(endpoint: string): EC2Client {
   return new EC2Client({ region: REGION, endpoint, credentials: CREDENTIALS, maxAttempts: 3 });
 }
 
-/**
- * Build one more `two-az-vpc`-shaped VPC through the EC2 API (13 calls): VPC with DNS hostnames,
- * internet gateway, a public route table with 0.0.0.0/0 → igw, and per AZ a public subnet plus a
- * private subnet on its own route table.
- */
+/** Build one more `two-az-vpc`-shaped VPC through the EC2 API (operator/sandbox/aws/build-vpc.ts). */
 export async function createVpc(ec2: EC2Client): Promise<BenchVpc> {
-  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }));
-  const vpcId = vpc.Vpc!.VpcId!;
-  await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
-  const igw = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
-  await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId }));
-  const table = async () => (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
-  const subnet = async (cidr: string, az: string) =>
-    (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: az }))).Subnet!
-      .SubnetId!;
-  const publicTable = await table();
-  await ec2.send(
-    new CreateRouteCommand({ RouteTableId: publicTable, DestinationCidrBlock: "0.0.0.0/0", GatewayId: igw }),
-  );
-  const azs = [`${REGION}a`, `${REGION}b`];
-  const publicSubnetIds: string[] = [];
-  const privateSubnetIds: string[] = [];
-  const privateRouteTableIds: string[] = [];
-  for (const [i, az] of azs.entries()) {
-    const pub = await subnet(`10.0.${i}.0/24`, az);
-    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: publicTable, SubnetId: pub }));
-    const priv = await subnet(`10.0.${10 + i}.0/24`, az);
-    const rt = await table();
-    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: rt, SubnetId: priv }));
-    publicSubnetIds.push(pub);
-    privateSubnetIds.push(priv);
-    privateRouteTableIds.push(rt);
-  }
-  return { vpcId, publicSubnetIds, privateSubnetIds, privateRouteTableIds };
+  return buildTwoAzVpc(ec2, { region: REGION });
 }
 
 /** Build `n` VPCs, `parallel` at a time. */

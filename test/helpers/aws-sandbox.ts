@@ -3,21 +3,11 @@
  * clients pinned to an endpoint with static test credentials and no retries, and `targetFromEnv()` which
  * uses AWS_ENDPOINT_URL when set (conformance against another implementation) or starts the sandbox.
  */
-import {
-  AssociateRouteTableCommand,
-  AttachInternetGatewayCommand,
-  CreateInternetGatewayCommand,
-  CreateRouteCommand,
-  CreateRouteTableCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  DescribeRouteTablesCommand,
-  EC2Client,
-  ModifyVpcAttributeCommand,
-} from "@aws-sdk/client-ec2";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import type { AwsSandbox, AwsSandboxOptions, SeedResult } from "../../operator/sandbox/aws/server.js";
 import { startAwsSandbox } from "../../operator/sandbox/aws/server.js";
+import { buildTwoAzVpc } from "../../operator/sandbox/aws/build-vpc.js";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 
@@ -95,48 +85,7 @@ export type TwoAzVpc = SeedResult;
  */
 export async function twoAzVpc(target: AwsTarget, ec2: EC2Client, base = 0): Promise<TwoAzVpc> {
   if (target.sandbox) return target.sandbox.admin.seed("two-az-vpc");
-  const azs = [`${target.region}a`, `${target.region}b`];
-  const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: `10.${base}.0.0/16` }))).Vpc!.VpcId!;
-  await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
-  const igwId = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
-  await ec2.send(new AttachInternetGatewayCommand({ VpcId: vpcId, InternetGatewayId: igwId }));
-  const rtb = async () => (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
-  const subnet = async (cidr: string, az: string) =>
-    (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: az }))).Subnet!
-      .SubnetId!;
-  const publicRouteTableId = await rtb();
-  await ec2.send(
-    new CreateRouteCommand({ RouteTableId: publicRouteTableId, DestinationCidrBlock: "0.0.0.0/0", GatewayId: igwId }),
-  );
-  const publicSubnetIds = [await subnet(`10.${base}.0.0/24`, azs[0]!), await subnet(`10.${base}.1.0/24`, azs[1]!)];
-  for (const s of publicSubnetIds)
-    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: publicRouteTableId, SubnetId: s }));
-  const privateSubnetIds = [await subnet(`10.${base}.10.0/24`, azs[0]!), await subnet(`10.${base}.11.0/24`, azs[1]!)];
-  const privateRouteTableIds: string[] = [];
-  for (const s of privateSubnetIds) {
-    const id = await rtb();
-    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: id, SubnetId: s }));
-    privateRouteTableIds.push(id);
-  }
-  const main = await ec2.send(
-    new DescribeRouteTablesCommand({
-      Filters: [
-        { Name: "vpc-id", Values: [vpcId] },
-        { Name: "association.main", Values: ["true"] },
-      ],
-    }),
-  );
-  const mainRouteTableId = main.RouteTables![0]!.RouteTableId!;
-  return {
-    vpcId,
-    igwId,
-    mainRouteTableId,
-    publicRouteTableId,
-    publicSubnetIds,
-    privateSubnetIds,
-    privateRouteTableIds,
-    azs,
-  };
+  return buildTwoAzVpc(ec2, { region: target.region, cidrBase: base });
 }
 
 /**
