@@ -37,15 +37,21 @@ import { statusPatch } from "./status-patch.js";
  * {@link ContributionSource.contributionsFor}).
  */
 export class ContributionStore implements ContributionSource {
+  /** Per EcrAccess: the network it last reconciled against, and what it contributes there. */
   private readonly byAccess = new Map<string, { network: string; contribution: Contribution }>();
 
   constructor(private readonly accesses: ObjectCache<EcrAccess>) {}
 
-  /** Record `access`'s contribution; true when it changed (the network must be reconciled). */
-  set(access: string, network: string, contribution: Contribution): boolean {
+  /**
+   * Record `access`'s contribution to `network`. Returns the networks to reconcile again: `network` when the
+   * contribution changed, plus the network it contributed to before when it moved (which must drop it).
+   */
+  set(access: string, network: string, contribution: Contribution): string[] {
     const prev = this.byAccess.get(access);
     this.byAccess.set(access, { network, contribution });
-    return !prev || prev.network !== network || JSON.stringify(prev.contribution) !== JSON.stringify(contribution);
+    const changed =
+      !prev || prev.network !== network || JSON.stringify(prev.contribution) !== JSON.stringify(contribution);
+    return changedNetworks(prev?.network, network, changed);
   }
 
   /** Forget `access`; returns the network it contributed to, if any. */
@@ -61,12 +67,18 @@ export class ContributionStore implements ContributionSource {
       if (a.metadata.namespace !== namespace || a.spec?.networkRef?.name !== name || a.metadata.deletionTimestamp)
         continue;
       const c = this.byAccess.get(`${namespace}/${a.metadata.name}`);
-      if (!c) return undefined;
+      // Not reconciled since it came to reference this network: what it recorded was for another one.
+      if (!c || c.network !== `${namespace}/${name}`) return undefined;
       out.push(c.contribution);
     }
     return out.sort((x, y) => x.source.localeCompare(y.source));
   }
 }
+
+const changedNetworks = (prev: string | undefined, next: string, changed: boolean): string[] => [
+  ...(prev !== undefined && prev !== next ? [prev] : []),
+  ...(changed ? [next] : []),
+];
 
 export interface EcrAccessControllerDeps {
   readonly cache: ObjectCache<EcrAccess>;
@@ -109,6 +121,7 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
     }
     const spec = v.spec as EcrAccessSpec;
     const network = deps.networks.get(namespace, spec.networkRef.name);
+    const networkKey = `${namespace}/${spec.networkRef.name}`;
     if (!network?.spec) {
       await write({
         problem: {
@@ -120,7 +133,6 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
       return requeueAfter(deps.requeue.resyncMs);
     }
     const region = network.spec.region ?? deps.aws.defaultRegion;
-    const networkKey = `${namespace}/${spec.networkRef.name}`;
 
     // discover → needs (pure) → contribution
     let needs: WorkloadNeeds;
@@ -145,7 +157,7 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
       restrictEndpointPolicies: spec.restrictEndpointPolicies,
       region,
     });
-    if (deps.store.set(key, networkKey, contribution)) deps.enqueueNetwork(networkKey);
+    deps.store.set(key, networkKey, contribution).forEach(deps.enqueueNetwork);
 
     // checks (pure) over the network's VPC as it is now
     const ec2 = deps.aws.ec2For(region);

@@ -1,0 +1,96 @@
+/**
+ * The EcrAccess reconciler against the AWS sandbox, with in-memory caches standing in for the informers:
+ * what it leaves in the ContributionStore (the state the network reconciler plans from) and which networks
+ * it asks to be reconciled again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import type { EcrAccess } from "../../../operator/api/ecr-access.js";
+import type { PrivateEcsNetwork } from "../../../operator/api/private-ecs-network.js";
+import { createEcsPort } from "../../../operator/aws/ecs-sdk.js";
+import { ContributionStore, ecrAccessReconciler } from "../../../operator/controllers/ecr-access.js";
+import type { ObjectCache } from "../../../operator/controllers/private-ecs-network.js";
+import type { KubeClient } from "../../../operator/kube/client.js";
+import type { ReconcileContext } from "../../../operator/runtime/controller.js";
+import { freshVpc, startWorld, type World } from "../reconcile/world.js";
+
+let w: World;
+beforeAll(async () => {
+  w = await startWorld();
+});
+afterAll(async () => {
+  await w?.close();
+});
+
+/** A mutable stand-in for an informer cache. */
+class MapCache<T extends { metadata: { namespace?: string; name?: string } }> implements ObjectCache<T> {
+  readonly items = new Map<string, T>();
+  put(o: T): void {
+    this.items.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
+  }
+  get(namespace: string, name: string): T | undefined {
+    return this.items.get(`${namespace}/${name}`);
+  }
+  list(): readonly T[] {
+    return [...this.items.values()];
+  }
+}
+
+const NS = "team";
+const ctx = {} as ReconcileContext;
+
+async function setup() {
+  const vpc = await freshVpc(w);
+  const networks = new MapCache<PrivateEcsNetwork>();
+  for (const name of ["net-a", "net-b"])
+    networks.put({
+      metadata: { namespace: NS, name, uid: `uid-${name}`, generation: 1 },
+      spec: { vpcId: vpc.vpcId, privateSubnets: { ids: vpc.privateSubnetIds } },
+    } as unknown as PrivateEcsNetwork);
+  const accesses = new MapCache<EcrAccess>();
+  const store = new ContributionStore(accesses);
+  const enqueued = new Set<string>();
+  const statuses = new Map<string, unknown>();
+  const kube = {
+    patchStatus: async (o: { namespace: string; name: string; status: unknown }) => {
+      statuses.set(`${o.namespace}/${o.name}`, o.status);
+      return {};
+    },
+  } as unknown as KubeClient;
+  const reconcile = ecrAccessReconciler({
+    cache: accesses,
+    networks,
+    store,
+    kube,
+    aws: w.deps(),
+    ecsFor: () => createEcsPort(w.clients.ecs),
+    enqueueNetwork: (k) => enqueued.add(k),
+    requeue: { resyncMs: 300_000, pendingRequeueMs: 15_000 },
+    rand: () => 0,
+  });
+  const access = (name: string, spec: Record<string, unknown>, generation = 1) =>
+    accesses.put({ metadata: { namespace: NS, name, uid: `uid-${name}`, generation }, spec } as unknown as EcrAccess);
+  return { store, enqueued, statuses, reconcile, access };
+}
+
+describe("the EcrAccess reconciler's contributions", () => {
+  it("asks the network it left to reconcile when an EcrAccess moves to another network", async () => {
+    const s = await setup();
+    s.access("apps", { networkRef: { name: "net-a" }, repositories: ["team/web"] });
+    await s.reconcile(`${NS}/apps`, ctx);
+    s.enqueued.clear();
+    s.access("apps", { networkRef: { name: "net-b" }, repositories: ["team/web"] }, 2);
+    await s.reconcile(`${NS}/apps`, ctx);
+    expect([...s.enqueued].sort()).toEqual([`${NS}/net-a`, `${NS}/net-b`]);
+    expect(s.store.contributionsFor(NS, "net-a")).toEqual([]);
+    expect(s.store.contributionsFor(NS, "net-b")?.map((c) => c.source)).toEqual([`${NS}/apps`]);
+  });
+
+  it("never hands a network the contribution an EcrAccess computed for the network it referenced before", async () => {
+    const s = await setup();
+    s.access("apps", { networkRef: { name: "net-a" }, repositories: ["team/web"] });
+    await s.reconcile(`${NS}/apps`, ctx);
+    // The cache already shows the move; the access has not been reconciled since.
+    s.access("apps", { networkRef: { name: "net-b" }, repositories: ["team/web"] }, 2);
+    expect(s.store.contributionsFor(NS, "net-b")).toBeUndefined();
+  });
+});
