@@ -37,8 +37,11 @@ import { statusPatch } from "./status-patch.js";
  * {@link ContributionSource.contributionsFor}).
  */
 export class ContributionStore implements ContributionSource {
-  /** Per EcrAccess: the network it last reconciled against, and what it contributes there. */
-  private readonly byAccess = new Map<string, { network: string; contribution: Contribution }>();
+  /**
+   * Per EcrAccess: the network it last reconciled against, and what it contributes there (`null`: it could
+   * not work out its needs, e.g. its cluster does not exist, and had contributed nothing to that network).
+   */
+  private readonly byAccess = new Map<string, { network: string; contribution: Contribution | null }>();
 
   constructor(private readonly accesses: ObjectCache<EcrAccess>) {}
 
@@ -52,6 +55,19 @@ export class ContributionStore implements ContributionSource {
     const changed =
       !prev || prev.network !== network || JSON.stringify(prev.contribution) !== JSON.stringify(contribution);
     return changedNetworks(prev?.network, network, changed);
+  }
+
+  /**
+   * `access` references `network` but cannot say what it needs (invalid spec, missing cluster, a terminal
+   * AWS error): keep what it contributed to that network before (a broken access must not shrink the
+   * network), else record that it contributes nothing, so the network does not wait for it forever.
+   * Returns the networks to reconcile again, as {@link set}.
+   */
+  settleWithoutNeeds(access: string, network: string): string[] {
+    const prev = this.byAccess.get(access);
+    if (prev?.network === network) return [];
+    this.byAccess.set(access, { network, contribution: null });
+    return changedNetworks(prev?.network, network, true);
   }
 
   /** Forget `access`; returns the network it contributed to, if any. */
@@ -69,7 +85,7 @@ export class ContributionStore implements ContributionSource {
       const c = this.byAccess.get(`${namespace}/${a.metadata.name}`);
       // Not reconciled since it came to reference this network: what it recorded was for another one.
       if (!c || c.network !== `${namespace}/${name}`) return undefined;
-      out.push(c.contribution);
+      if (c.contribution) out.push(c.contribution);
     }
     return out.sort((x, y) => x.source.localeCompare(y.source));
   }
@@ -114,8 +130,13 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
         await deps.kube.patchStatus({ resource: R, namespace, name, status: statusPatch(obj.status, status) });
     };
 
+    // Needs unknown (a problem only a person can fix): the network neither waits for this access nor shrinks.
+    const settle = (network: string) => deps.store.settleWithoutNeeds(key, network).forEach(deps.enqueueNetwork);
+
     const v = validateEcrAccessSpec(obj.spec);
     if (!v.ok) {
+      const ref = (obj.spec as { networkRef?: { name?: unknown } } | undefined)?.networkRef?.name;
+      if (typeof ref === "string") settle(`${namespace}/${ref}`);
       await write({ problem: { reason: "InvalidSpec", message: formatSpecErrors(v.errors, 3), stalled: true } });
       return done;
     }
@@ -123,6 +144,7 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
     const network = deps.networks.get(namespace, spec.networkRef.name);
     const networkKey = `${namespace}/${spec.networkRef.name}`;
     if (!network?.spec) {
+      settle(networkKey);
       await write({
         problem: {
           reason: "NetworkNotFound",
@@ -143,11 +165,13 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
       needs = ecrAccessNeeds(spec, discovered, { region });
     } catch (err) {
       if (err instanceof ClusterNotFoundError) {
+        settle(networkKey);
         await write({ problem: { reason: "ClusterNotFound", message: err.message, stalled: true } });
         return requeueAfter(deps.requeue.resyncMs);
       }
       const e = classifyAwsError(err);
       if (e.class === "terminal") {
+        settle(networkKey);
         await write({ problem: { reason: "AwsError", message: `${e.code}: ${e.message}`, stalled: true } });
         return requeueAfter(deps.requeue.resyncMs);
       }

@@ -73,6 +73,26 @@ async function setup() {
 }
 
 describe("the EcrAccess reconciler's contributions", () => {
+  it("does not leave its network waiting forever when its ECS cluster does not exist", async () => {
+    const s = await setup();
+    s.access("broken", { networkRef: { name: "net-a" }, ecs: { cluster: "no-such-cluster" } });
+    await s.reconcile(`${NS}/broken`, ctx);
+    // The access is reported Stalled; the network must still be able to reconcile (nothing to contribute).
+    expect(s.statuses.has(`${NS}/broken`)).toBe(true);
+    expect(s.store.contributionsFor(NS, "net-a")).toEqual([]);
+  });
+
+  it("keeps what a broken EcrAccess contributed before it broke, so its network does not shrink", async () => {
+    const s = await setup();
+    s.access("apps", { networkRef: { name: "net-a" }, repositories: ["team/web"] });
+    await s.reconcile(`${NS}/apps`, ctx);
+    const before = s.store.contributionsFor(NS, "net-a");
+    expect(before?.map((c) => c.source)).toEqual([`${NS}/apps`]);
+    s.access("apps", { networkRef: { name: "net-a" }, ecs: { cluster: "no-such-cluster" } }, 2);
+    await s.reconcile(`${NS}/apps`, ctx);
+    expect(s.store.contributionsFor(NS, "net-a")).toEqual(before);
+  });
+
   it("asks the network it left to reconcile when an EcrAccess moves to another network", async () => {
     const s = await setup();
     s.access("apps", { networkRef: { name: "net-a" }, repositories: ["team/web"] });
