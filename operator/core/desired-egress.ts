@@ -18,10 +18,17 @@ import type {
 import { key } from "./model.js";
 import { clientToken } from "./ownership.js";
 
-/** NAT gateways, their Elastic IPs and the private route tables' default routes through them. */
+/**
+ * NAT gateways, their Elastic IPs and the private route tables' default routes through them.
+ * All three maps are empty for egress mode None and whenever a blocking issue stops egress; they never hold
+ * a half set (a NAT without its EIP entry, or a route to a NAT key that is not desired).
+ */
 export interface DesiredEgress {
+  /** Keyed `eip:<az>`; one per NAT. */
   readonly elasticIps: Map<Key, DesiredElasticIp>;
+  /** Keyed `nat:<az>`; each names its public subnet and its EIP key. */
   readonly natGateways: Map<Key, DesiredNatGateway>;
+  /** Keyed `route:<rtb>:0.0.0.0/0`; one per private route table, naming the NAT key it should point at. */
   readonly routes: Map<Key, DesiredRoute>;
 }
 
@@ -30,6 +37,11 @@ export interface DesiredEgress {
  * (the first one the spec lists there); Single: one NAT in the first public subnet. Each private route
  * table gets 0.0.0.0/0 → the NAT of its subnets' AZ (a table shared across AZs uses its lowest AZ's NAT,
  * with a note). Public subnets must be public: "NAT in a private subnet" is the classic silent failure.
+ *
+ * Returns empty maps (never throws) when egress is off or blocked; every problem is an issue on `issues`.
+ * Never desires an allocation: a given EIP is referenced by id (`givenAllocationId`), and only NATs without
+ * one get an EIP we allocate. The NAT's ClientToken hashes its subnet and EIP, so moving either yields a new
+ * token instead of an `IdempotentParameterMismatch` (aws-facts §3.6, house rule 6).
  */
 export function desiredEgress(
   spec: NetworkSpec,
@@ -46,6 +58,7 @@ export function desiredEgress(
     issues.block("egress", "InvalidSpec", "egress.mode NatGateway needs egress.natGateway");
     return out;
   }
+  // Check every given public subnet, in spec order (the order decides placement below).
   const byId = new Map(topo.subnets.map((s) => [s.id, s]));
   const publics: SubnetInfo[] = [];
   for (const id of ng.publicSubnetIds) {
@@ -70,6 +83,7 @@ export function desiredEgress(
       else issues.block(`az:${az}`, "NoPublicSubnetInAz", `no usable public subnet in ${az} for its NAT gateway`);
     }
   }
+  // Nothing placeable: every reason is already a blocking issue; no EIP, NAT or route is desired.
   if (placement.size === 0) return out;
   // Given EIPs are assigned to NATs in AZ order; fewer than NATs is an error, not a silent allocation.
   const given = ng.elasticIpAllocationIds;
@@ -91,6 +105,8 @@ export function desiredEgress(
       ...(givenId ? { givenAllocationId: givenId } : {}),
       tags: tagsFor(eipKey),
     });
+    // Hash the EIP key, not an allocation id, when we allocate: the id is unknown until AllocateAddress runs,
+    // and the token must be the same before and after that allocation.
     const token = clientToken(owner.uid, natKey, { subnetId: subnet.id, eip: givenId ?? eipKey });
     out.natGateways.set(natKey, {
       key: natKey,

@@ -10,12 +10,24 @@ import { key } from "./model.js";
 import { clientToken } from "./ownership.js";
 import { InvalidPolicyError, mergePolicy } from "./policy.js";
 
-/** Key of the S3 gateway endpoint. */
+/** Key of the S3 gateway endpoint: there is at most one per network, so the key is fixed. */
 export const S3_KEY = key("endpoint:s3");
-/** Key of the interface endpoint for `short`, e.g. `endpoint:ecr.dkr`. */
+/**
+ * Key of the interface endpoint for `short`, e.g. `endpoint:ecr.dkr`. Independent of region and AWS ids, so
+ * the key (and the component tag built from it) survives a re-create and a move between regions.
+ */
 export const endpointKey = (short: string): Key => key(`endpoint:${short}`);
 
-/** One interface endpoint per needed service, in the endpoint subnets of the AZs the service is offered in. */
+/**
+ * One interface endpoint per needed service, in the endpoint subnets of the AZs the service is offered in.
+ *
+ * Returns a map sorted by key. The needed services are the catalogue defaults for the launch types (when
+ * `includeDefaults`), `endpoints.extra` and every EcrAccess contribution; `s3` is never an interface
+ * endpoint here (interface endpoints for S3 cannot serve ECR, aws-facts §3.1). Unknown services, services
+ * offered in none of the endpoint AZs and invalid policies are blocking issues and get no entry; an AZ the
+ * service skips is a note. Private DNS follows the spec; for services that need it (ecr.dkr, §3.1) a spec
+ * that turns it off gets a note, not a silent override.
+ */
 export function desiredInterfaceEndpoints(
   input: DesiredInput,
   endpointSubnets: ReadonlyMap<string, string>,
@@ -69,7 +81,15 @@ export function desiredInterfaceEndpoints(
   return out;
 }
 
-/** The S3 gateway endpoint on the given route tables, or on every private subnet's effective table. */
+/**
+ * The S3 gateway endpoint on the given route tables, or on every private subnet's effective table.
+ *
+ * Returns null when `s3Gateway.enabled` is false, when the region has no s3 gateway service, or when the
+ * policy is invalid (the last two with a blocking issue). ECR image layers are fetched from S3, so
+ * without this endpoint (or NAT) pulls fail even with both ECR endpoints in place (aws-facts §3.1, §3.3).
+ * An unknown given route table is a blocking issue (which already stops the plan) and is not filtered out
+ * here. Adoption follows `endpoints.adoptExisting`, like the interface endpoints.
+ */
 export function desiredS3Gateway(
   input: DesiredInput,
   privateSubnets: readonly SubnetInfo[],
@@ -116,7 +136,11 @@ function statementsFor(cs: readonly Contribution[], short: string): Readonly<Rec
   return users.flatMap((c) => c.policyStatements[short] ?? []);
 }
 
-/** The merged policy, or undefined (after a blocking issue) when the user's document is invalid. */
+/**
+ * The merged policy, or undefined (after a blocking issue) when the user's document is invalid.
+ * null means "AWS's full-access default" (no base and nothing contributed). Rethrows anything that is not an
+ * {@link InvalidPolicyError}: that would be a bug in mergePolicy, not bad user input.
+ */
 function policyOr(
   k: Key,
   base: string | undefined,

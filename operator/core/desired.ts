@@ -28,14 +28,19 @@ import { ownerTags, securityGroupName } from "./ownership.js";
  * to `Static<typeof PrivateEcsNetworkSpecSchema>` in api/, which is assignable to it).
  */
 export interface NetworkSpec {
+  /** Region of the VPC; absent → the operator's region (resolved by the caller into {@link DesiredInput.region}). */
   readonly region?: string;
+  /** The VPC everything is planned in; every subnet, route table and endpoint must belong to it. */
   readonly vpcId: string;
+  /** The workload subnets: explicit `ids`, else every subnet carrying all `selector` tags. */
   readonly privateSubnets: {
     readonly ids?: readonly string[];
     readonly selector?: { readonly tags: Readonly<Record<string, string>> };
     readonly endpointSubnetIds?: readonly string[];
   };
+  /** Drives the endpoint catalogue: EC2 needs ecs/ecs-agent/ecs-telemetry, Fargate does not (aws-facts §3.1). */
   readonly launchTypes: readonly LaunchType[];
+  /** Interface endpoints: catalogue defaults, extra services, private DNS, adoption, per-service policies. */
   readonly endpoints: {
     readonly includeDefaults: boolean;
     readonly extra: readonly string[];
@@ -43,17 +48,20 @@ export interface NetworkSpec {
     readonly adoptExisting: boolean;
     readonly policies: Readonly<Record<string, string>>;
   };
+  /** The S3 gateway endpoint, needed for ECR image layers (aws-facts §3.1, §3.3). */
   readonly s3Gateway: {
     readonly enabled: boolean;
     readonly routeTableIds?: readonly string[];
     readonly policy?: string;
   };
+  /** The endpoint security group: given `groupIds` (used as is), else one we create with these sources. */
   readonly securityGroup: {
     readonly groupIds?: readonly string[];
     readonly allowFromPrivateSubnets: boolean;
     readonly allowFromCidrs: readonly string[];
     readonly allowFromSecurityGroupIds: readonly string[];
   };
+  /** Internet egress: "None" (endpoints only) or NAT gateways with 0.0.0.0/0 routes in the private tables. */
   readonly egress: {
     readonly mode: "None" | "NatGateway";
     readonly natGateway?: {
@@ -63,30 +71,45 @@ export interface NetworkSpec {
       readonly replaceExistingDefaultRoute: boolean;
     };
   };
+  /** "Check": report VPC DNS attributes that break private DNS; "Enforce": also turn them on (§3.4). */
   readonly vpcDns: "Check" | "Enforce";
+  /** The user's extra tags, put on everything we create alongside our owner tags (which always win). */
   readonly tags: Readonly<Record<string, string>>;
+  /** On deletion of the object: "Delete" what we own, or "Retain" it all (empty deletion plan). */
   readonly deletionPolicy: "Delete" | "Retain";
+  /** "ObserveOnly" plans and reports but the controller never applies. */
   readonly managementMode: "Managed" | "ObserveOnly";
 }
 
 /** Input of {@link computeDesired}. `region` is the resolved region (spec.region or the operator's). */
 export interface DesiredInput {
+  /** The PrivateEcsNetwork object; its uid goes into every owner tag and ClientToken. */
   readonly owner: OwnerRef;
+  /** The spec after defaults (api/ applies them; core never defaults a field itself). */
   readonly spec: NetworkSpec;
+  /** Used to build service names (`com.amazonaws.<region>.<service>`). */
   readonly region: string;
+  /** The VPC as resolved from AWS now (subnets, AZs, route tables, DNS attributes). */
   readonly topology: Topology;
+  /** What EcrAccess objects ask of this network (extra services, policies); may be empty. */
   readonly contributions: readonly Contribution[];
 }
 
-/** Key of the endpoint security group. */
+/** Key of the endpoint security group: one per network, so the key is fixed (tags and ClientTokens use it). */
 export const SG_KEY = key("sg:endpoints");
 
-/** Collects issues; `block`/`note` read as sentences at the call sites. */
+/**
+ * Collects issues; `block`/`note` read as sentences at the call sites. Append-only, in call order; never
+ * deduplicates (two problems with one subnet are two issues) and never throws.
+ */
 export class Issues {
+  /** Every issue so far, in the order found. */
   readonly list: DesiredIssue[] = [];
+  /** A problem the user must fix: `plan` acts on nothing while any blocking issue exists (Stalled). */
   block(k: string, reason: string, message: string): void {
     this.list.push({ key: key(k), reason, message, blocking: true });
   }
+  /** A choice made for the user, or a harmless oddity: shown in status, never stops the plan. */
   note(k: string, reason: string, message: string): void {
     this.list.push({ key: key(k), reason, message, blocking: false });
   }
@@ -122,7 +145,11 @@ export function computeDesired(input: DesiredInput): DesiredNetwork {
   };
 }
 
-/** The private subnets (by ids, or every VPC subnet carrying all selector tags), sorted by id. */
+/**
+ * The private subnets (by ids, or every VPC subnet carrying all selector tags), sorted by id.
+ * Unknown ids and public subnets are blocking issues; duplicated ids count once. An empty selector (no tags)
+ * selects every subnet of the VPC, which is then checked for public ones like any other choice.
+ */
 function selectPrivateSubnets(spec: NetworkSpec, topo: Topology, issues: Issues): SubnetInfo[] {
   const byId = new Map(topo.subnets.map((s) => [s.id, s]));
   let chosen: SubnetInfo[];
@@ -137,7 +164,8 @@ function selectPrivateSubnets(spec: NetworkSpec, topo: Topology, issues: Issues)
     const want = Object.entries(spec.privateSubnets.selector?.tags ?? {});
     chosen = topo.subnets.filter((s) => want.every(([k, v]) => s.tags[k] === v));
   }
-  // An empty selection would plan endpoints nowhere: say it rather than converge on nothing.
+  // An empty selection would plan endpoints nowhere: say it rather than converge on nothing. Only when no
+  // other issue explains it already (an unknown id is the real cause, not a second problem).
   if (chosen.length === 0 && issues.list.length === 0) {
     issues.block("subnets:private", "NoPrivateSubnets", `no subnet of ${topo.vpcId} matches privateSubnets`);
   }
@@ -158,6 +186,10 @@ function selectPrivateSubnets(spec: NetworkSpec, topo: Topology, issues: Issues)
  * One subnet per AZ for interface endpoints (an endpoint takes at most one per AZ): the spec's
  * endpointSubnetIds, else the lowest subnet id of each AZ, with a note when an AZ has several.
  * Returns AZ → subnet id, in AZ order.
+ *
+ * Two given subnets in one AZ block rather than pick one: AWS would reject the endpoint with
+ * `DuplicateSubnetsInSameZone` (aws-facts §3.6). Choosing the lowest id makes the choice stable, so a new
+ * subnet with a higher id never moves an existing endpoint.
  */
 function chooseEndpointSubnets(
   spec: NetworkSpec,
@@ -204,7 +236,12 @@ function chooseEndpointSubnets(
   return new Map([...out].sort((a, b) => cmp(a[0], b[0])));
 }
 
-/** tcp/443 from the private subnets' CIDRs and/or the given CIDRs and source groups; nothing else. */
+/**
+ * tcp/443 from the private subnets' CIDRs and/or the given CIDRs and source groups; nothing else.
+ * Endpoints need inbound 443 from the task subnets (aws-facts §3.1); no other port or protocol is ever
+ * desired. Rules are keyed by source, so the same source given twice is one rule. With `groupIds` given the
+ * mode is "given": the rules are still computed (checks compare them) but no group is created.
+ */
 function desiredSecurityGroup(
   spec: NetworkSpec,
   owner: OwnerRef,
@@ -244,5 +281,8 @@ function desiredSecurityGroup(
   };
 }
 
-/** String comparison for sorting (code-unit order, locale-independent). */
+/**
+ * String comparison for sorting (code-unit order, locale-independent). Returns -1, 0 or 1. Used instead of
+ * localeCompare so keys, plans and status sort the same on every host whatever its locale.
+ */
 export const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -29,18 +29,36 @@ import type { SecurityGroupOutcome } from "./plan-security-group.js";
 import type { DnsOutcome } from "./plan.js";
 import { opKey, type Draft } from "./waves.js";
 
+// Gone: AWS keeps deleted endpoints visible for a while (aws-facts §3.6), so a `deleted` one is history,
+// never a live endpoint to keep, modify or delete again.
 const GONE = new Set(["deleting", "deleted"]);
+// Broken: AWS never brings a `failed` or `rejected` endpoint back to `available`; the only repair is a new one.
 const BROKEN = new Set(["failed", "rejected"]);
-/** Endpoint states that mean "wait": it is being created or waits for the service owner's acceptance. */
+/**
+ * Endpoint states that mean "wait": it is being created or waits for the service owner's acceptance.
+ * An endpoint in one of these states is recorded as pending (requeue soon), never modified: its drift is
+ * judged once it settles, so a half-created endpoint is never "repaired" mid-creation.
+ */
 export const WAITING: ReadonlySet<string> = new Set(["pending", "pendingAcceptance"]);
 
-/** True when another ecsnet object's owner tag is on `e` (not ours, and never adoptable). */
+/**
+ * True when another ecsnet object's owner tag is on `e` (not ours, and never adoptable).
+ * False for endpoints with no owner tag at all (those are the user's, adoptable only when asked) and for ours.
+ */
 export const ownedByAnother = (e: ObservedEndpoint): boolean => !e.owned && Boolean(e.tags[TagKey.OwnerUid]);
 
-/** Usable or becoming usable: not gone and not broken. */
+/**
+ * Usable or becoming usable: not gone and not broken. `pending`, `pendingAcceptance` and `available` are live;
+ * an unknown future state counts as live too, so a new AWS state never makes us delete or duplicate an endpoint.
+ */
 export const isLive = (e: ObservedEndpoint): boolean => !GONE.has(e.state) && !BROKEN.has(e.state);
 
-/** Of several owned endpoints for one key, the one to keep: available first, then oldest, then lowest id. */
+/**
+ * Of several owned endpoints for one key, the one to keep: available first, then oldest, then lowest id.
+ * Returns undefined only for an empty list. Pure and total: the same set yields the same keeper whatever its
+ * order, so two reconciles (or two replicas) never disagree about which duplicate to delete. A missing
+ * `createdAt` sorts last ("~" is after every ISO-8601 date). Shared with plan-nat.ts for NAT duplicates.
+ */
 export function pickKeeper<T extends { id: string; state: string; createdAt?: string }>(
   xs: readonly T[],
 ): T | undefined {
@@ -48,12 +66,25 @@ export function pickKeeper<T extends { id: string; state: string; createdAt?: st
   return [...xs].sort((a, b) => (rank(a) < rank(b) ? -1 : 1))[0];
 }
 
-/** The ClientToken for (re)creating `k`: the desired one, salted by the ids of failed/deleting predecessors. */
+/**
+ * The ClientToken for (re)creating `k`: the desired one, salted by the ids of failed/deleting predecessors.
+ *
+ * Returns `base` unchanged when there are no predecessors, so a crash-retry of the first create replays the
+ * same token and AWS returns the endpoint it already made instead of a second one (aws-facts §3.6). With
+ * predecessors the token changes: replaying the original token would hand back the failed resource.
+ * The predecessor ids are sorted first, so the token does not depend on observation order. Never longer than
+ * {@link clientToken} allows (64 ASCII characters).
+ */
 export function recreateToken(owner: OwnerRef, k: Key, base: string, predecessors: readonly string[]): string {
   return predecessors.length === 0 ? base : clientToken(owner.uid, k, { base, replaces: [...predecessors].sort() });
 }
 
-/** The owned endpoints that belong to desired item `k` (component tag, or same service when untagged). */
+/**
+ * The owned endpoints that belong to desired item `k` (component tag, or same service when untagged).
+ * Includes every state (broken and gone ones too: {@link triage} needs them to salt tokens). Never returns an
+ * endpoint that lacks our owner tags; untagged-component endpoints match by service so ones made by an older
+ * release (before the component tag) are still recognised rather than duplicated.
+ */
 export function ownedFor(
   o: ObservedNetwork,
   owner: OwnerRef,
@@ -72,6 +103,12 @@ export function ownedFor(
 /**
  * Delete broken and duplicate owned endpoints of `k`; return the live one to keep (if any) and the keys of
  * the delete actions plus the ids a re-create token must be salted with.
+ *
+ * Precondition: `mine` holds only endpoints we own (from {@link ownedFor}); triage never plans an action on
+ * an unowned endpoint. `deletes` holds only the keys of deletes of broken endpoints: a re-create must follow
+ * those (the broken one may still hold the private DNS name), but not the duplicate deletes, which only
+ * tidy up after a create that was retried without its token. Gone (`deleting`/`deleted`) endpoints get no
+ * action; they only join `predecessors`.
  */
 export function triage(
   draft: Draft,
@@ -90,6 +127,8 @@ export function triage(
       }),
     );
   }
+  // Of the live ones keep exactly one; the rest are duplicates, e.g. from a create that AWS accepted but
+  // whose response was lost before the token made the retry idempotent.
   const live = mine.filter(isLive);
   const keep = pickKeeper(live);
   for (const e of live.filter((x) => x !== keep)) {
@@ -105,7 +144,20 @@ export function triage(
   return { ...(keep ? { keep } : {}), deletes, predecessors };
 }
 
-/** Plan every interface endpoint (desired and owned-but-not-desired). */
+/**
+ * Plan every interface endpoint (desired and owned-but-not-desired) into `draft`. Returns nothing: actions,
+ * pending and blocked items are recorded on the draft.
+ *
+ * - Never plans an action on an endpoint we do not own, except the TagResource of an adoption the user
+ *   asked for (`endpoints.adoptExisting`), and never adopts one another ecsnet object owns.
+ * - Never creates a second private-DNS endpoint for a service: AWS allows one per service per VPC
+ *   (aws-facts §3.4), so an unowned holder blocks with PrivateDnsConflict instead.
+ * - Creates are ordered after the security group (`sg.after`), the VPC DNS attribute changes (`dns.after`,
+ *   only for private DNS: §3.4 needs enableDnsSupport and enableDnsHostnames first) and the deletes of
+ *   broken predecessors.
+ * - Never creates when the security group is unusable or DNS is blocked: those are already recorded as
+ *   blocked by their planners, so nothing here would succeed.
+ */
 export function planInterfaceEndpoints(
   d: DesiredNetwork,
   o: ObservedNetwork,
@@ -115,6 +167,7 @@ export function planInterfaceEndpoints(
 ): void {
   for (const want of d.interfaceEndpoints.values()) {
     const t = triage(draft, want.key, ownedFor(o, d.owner, want.key, "Interface", want.serviceName));
+    // Unowned live endpoints of the same service, sorted by id so the adoptee is the same every reconcile.
     const unowned = o.endpoints
       .filter((e) => !e.owned && e.type === "Interface" && e.serviceName === want.serviceName && isLive(e))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -131,6 +184,8 @@ export function planInterfaceEndpoints(
     const adoptable = unowned.filter((e) => !ownedByAnother(e));
     const adoptee = want.adopt ? (adoptable.find((e) => e === dnsHolder) ?? adoptable[0]) : undefined;
     if (adoptee) {
+      // Tag first, modify after: if the modify fails the endpoint is already ours and the next reconcile
+      // repairs it as owned drift; modifying an endpoint we have not yet claimed would break rule 7.
       const tag = draft.add({
         kind: "TagResource",
         key: `${want.key}#adopt` as Key,
@@ -142,6 +197,8 @@ export function planInterfaceEndpoints(
       modifyInterface(draft, want, adoptee, sg, dns, undefined, [tag]);
       continue;
     }
+    // Creating ours beside an unowned private-DNS holder would fail with InvalidParameter (§3.4); say who
+    // holds it so the user can delete it or opt in to adoption. Without private DNS two can coexist.
     if (want.privateDns && dnsHolder) {
       draft.block(
         want.key,
@@ -181,7 +238,12 @@ export function planInterfaceEndpoints(
   );
 }
 
-/** One ModifyInterfaceEndpoint with every difference between `want` and `e`, if any. */
+/**
+ * One ModifyInterfaceEndpoint with every difference between `want` and `e`, if any; nothing when converged.
+ * Precondition: `e` is ours, or is being adopted (then `after` holds the adopting TagResource, and the reason
+ * is "Adopt"). Never turns private DNS on while it would fail (blocked instead), and never removes a
+ * security group when ours is unusable (the group that should replace it cannot be added yet).
+ */
 function modifyInterface(
   draft: Draft,
   want: DesiredInterfaceEndpoint,
@@ -232,6 +294,7 @@ function modifyInterface(
   ];
   // One Modify call for every difference: ModifyVpcEndpoint has a small throttling bucket (aws-facts §3.7).
   const changes = why.filter(([on]) => on);
+  // Converged: no action, so the plan stays empty (the convergence property of house rule 2).
   if (changes.length === 0) return;
   draft.add(
     {
@@ -251,7 +314,14 @@ function modifyInterface(
   );
 }
 
-/** Delete owned endpoints of `type` that no desired item claims; wait for owned ones already deleting. */
+/**
+ * Delete owned endpoints of `type` that no desired item claims; wait for owned ones already deleting.
+ *
+ * `services` and `keys` name what the desired network still claims (by service for untagged-component
+ * endpoints, by component key otherwise). Never touches an unowned endpoint (adopting does not make the
+ * user's other endpoints ours), never deletes a claimed one (triage handles duplicates), and never re-deletes
+ * a `deleted` one (AWS keeps it visible, §3.6). A `deleting` one is pending, so the requeue sees it gone.
+ */
 export function retireNotDesired(
   d: DesiredNetwork,
   o: ObservedNetwork,

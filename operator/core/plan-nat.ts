@@ -19,12 +19,33 @@ import { pickKeeper, recreateToken } from "./plan-endpoints.js";
 import { DEFAULT, planRoutes, type NatTarget } from "./plan-routes.js";
 import { opKey, type Draft } from "./waves.js";
 
-/** NAT states in which it holds its Elastic IP (a failed NAT never got its interface; a deleted one let go). */
+/**
+ * NAT states in which it holds its Elastic IP (a failed NAT never got its interface; a deleted one let go).
+ * `deleting` is included on purpose: DeleteNatGateway disassociates the EIP only as the NAT goes, and releasing
+ * it earlier fails with a misleading AuthFailure (aws-facts §3.6).
+ */
 const HOLDS_EIP = new Set(["pending", "available", "deleting"]);
 
-/** Plan EIPs, NAT gateways and default routes; see the module doc. */
+/**
+ * Plan EIPs, NAT gateways and default routes into `draft`; see the module doc. Returns nothing: actions,
+ * pending and blocked items are recorded on the draft.
+ *
+ * Contract:
+ * - Never plans an action on an unowned NAT gateway or Elastic IP. A user-given EIP (`givenAllocationId`) is
+ *   used, never allocated or released; when something not ours holds it the NAT is blocked (ElasticIpInUse).
+ * - Never plans a route to a NAT that is not `available` (the route waits, see plan-routes.ts), and never
+ *   deletes a NAT while an active route that this plan does not move still points at it.
+ * - Releases an EIP only when no NAT holds it, including `deleting` ones: DeleteNatGateway does not release the
+ *   EIP and keeps it associated until the NAT is gone (aws-facts §3.6).
+ * - CreateNatGateway always carries a ClientToken (house rule 6, aws-facts §3.6): a crash between create and
+ *   the next observe replays the token and gets the same NAT back instead of a second one.
+ * - A `pending` NAT is recorded as pending (requeue soon), never waited for inside the reconcile (rule 5).
+ */
 export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): void {
+  // Only ours take part in keep/replace/retire; other NATs matter only as EIP holders and route targets.
   const mine = o.natGateways.filter((n) => isOurs(n, d.owner));
+  // Deleted NATs stay visible in Describe (§3.6); they are kept apart so routes still pointing at them
+  // (now blackholes) count as ours to repair, and so re-create tokens are salted with their ids.
   const deletedMine = (o.deletedNatGateways ?? []).filter((n) => isOurs(n, d.owner));
   const ourNatIds = new Set([...mine, ...deletedMine].map((n) => n.id));
   const targets = new Map<Key, NatTarget>();
@@ -52,6 +73,7 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
     const givenEip = d.elasticIps.get(want.eipKey)?.givenAllocationId;
     const inPlace = (n: ObservedNatGateway): boolean =>
       n.subnetId === want.subnetId && (!givenEip || n.allocationIds.includes(givenEip));
+    // A pending NAT in place is kept too: replacing it would waste the creation already under way.
     const keep = pickKeeper(forKey.filter((n) => inPlace(n) && (n.state === "pending" || n.state === "available")));
     if (keep) {
       kept.add(keep);
@@ -60,7 +82,8 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
         draft.wait(want.key, "NatGatewayPending", `${keep.id} in ${want.subnetId} is pending`);
       continue;
     }
-    // Create: find the Elastic IP first.
+    // Create: find the Elastic IP first. AllocateAddress has no ClientToken, so an allocation made before a
+    // crash is found again below by its component tag rather than allocated twice.
     const eip = d.elasticIps.get(want.eipKey);
     const holders = (alloc: string): ObservedNatGateway[] =>
       o.natGateways.filter((n) => HOLDS_EIP.has(n.state) && n.allocationIds.includes(alloc));
@@ -72,6 +95,7 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
       const given = eip.givenAllocationId;
       const addr = o.addresses.find((a) => a.allocationId === given);
       const held = holders(given);
+      // Blocked, not pending: a missing allocation will not appear by waiting; the user must fix the spec.
       if (!addr) {
         draft.block(want.eipKey, "ElasticIpNotFound", `Elastic IP ${given} not found`, given);
         continue;
@@ -82,6 +106,8 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
         draft.wait(want.key, "ElasticIpBusy", `${want.key} waits for failed ${ourFailed[0]?.id} to release ${given}`);
         continue;
       }
+      // Held by a NAT not ours, or associated with something else (an instance, an ENI): taking it would cut
+      // someone's traffic, so the user must free it; we never disassociate what we do not own.
       if (held.some((n) => !isOurs(n, d.owner)) || (held.length === 0 && addr.associationId)) {
         draft.block(
           want.eipKey,
@@ -125,8 +151,10 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
         after.push(eipKey);
       }
     }
+    // Remember the EIPs now promised to a create, so releaseAddresses below never frees one in the same plan.
     if (typeof allocationId === "string") chosenEips.add(allocationId);
     // Salt the token with failed/deleted predecessors: replaying the original token could hand back the dead NAT.
+    // `deleting` ones count as predecessors too: the original token may still map to them (§3.6).
     const predecessors = [
       ...forKey.filter((n) => n.state === "failed" || n.state === "deleting"),
       ...deletedMine.filter((n) => n.component === want.key),
@@ -147,12 +175,23 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
     targets.set(want.key, { id: { ref: natKey }, available: false });
   }
 
+  // Order matters: routes first, because retiring a NAT depends on knowing which route actions move its
+  // traffic away (retireNats orders each delete after them); EIPs last, because only then is it known which
+  // NATs are kept and which EIPs were chosen for creates.
   const moved = planRoutes(d, o, draft, targets, ourNatIds);
   retireNats(d, draft, mine, kept, retireNow, moved, o);
   releaseAddresses(d, o, draft, chosenEips, kept);
 }
 
-/** Delete our NATs that are not kept, once every active route to them moves in this plan. */
+/**
+ * Delete our NATs that are not kept, once every active route to them moves in this plan.
+ *
+ * Each DeleteNatGateway is ordered after the route actions that move traffic off it (`moved`), so apply never
+ * deletes a NAT before its replacement carries the traffic. A NAT with stranded routes (no move planned yet,
+ * usually because the replacement is still `pending`) is pending, not deleted; the exception is `retireNow`
+ * (our misplaced NAT holding a user-given EIP the new NAT needs), where a short gap is unavoidable.
+ * DeleteNatGateway does not delete routes pointing at the NAT (§3.6): those are plan-routes' job.
+ */
 function retireNats(
   d: DesiredNetwork,
   draft: Draft,
@@ -200,7 +239,8 @@ function retireNats(
       moving,
     );
   }
-  // Failed NATs of keys no longer desired.
+  // Failed NATs of keys no longer desired. A failed NAT never carried traffic, so no route ordering is
+  // needed before deleting it.
   for (const n of mine.filter((x) => x.state === "failed" && !d.natGateways.has((x.component ?? "") as Key))) {
     draft.add({
       kind: "DeleteNatGateway",
@@ -212,7 +252,14 @@ function retireNats(
   }
 }
 
-/** Release our Elastic IPs that no NAT holds and no desired NAT still needs. */
+/**
+ * Release our Elastic IPs that no NAT holds and no desired NAT still needs.
+ *
+ * Never releases an unowned address, one chosen for a create in this plan (`chosen`), one still held by a
+ * NAT (even `deleting`: the release waits, as pending, until the NAT reaches `deleted`, aws-facts §3.6), or one
+ * associated with anything else. A spare of ours kept for a desired NAT that is blocked or waiting is kept
+ * too: releasing it and allocating again later would change the NAT's public IP for nothing.
+ */
 function releaseAddresses(
   d: DesiredNetwork,
   o: ObservedNetwork,

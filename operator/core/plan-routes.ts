@@ -11,18 +11,35 @@ import type { DesiredNetwork, Key, ObservedNetwork } from "./model.js";
 import { key } from "./model.js";
 import type { Draft } from "./waves.js";
 
-/** The destination of the default route. */
+/** The destination of the default route; the only destination this planner ever creates, replaces or deletes. */
 export const DEFAULT = "0.0.0.0/0";
 
-/** Where the routes of a desired NAT key may point: an available NAT id, or nothing yet. */
+/**
+ * Where the routes of a desired NAT key may point: an available NAT id, or nothing yet.
+ * Built by planNat: an observed NAT it keeps (`available` mirrors its state), or the Ref of a NAT created in
+ * this plan (`available` is always false then, so routes wait for a later reconcile).
+ */
 export interface NatTarget {
+  /** The NAT gateway id, or a Ref to the CreateNatGateway action of this plan. */
   readonly id: string | Ref;
+  /** True only when the NAT was observed `available`; routes are pointed at it only then. */
   readonly available: boolean;
 }
 
 /**
  * Default routes of the desired route tables, then routes to our NATs in tables no longer desired.
- * Returns, per NAT id, the keys of route actions that move traffic off it in this plan.
+ * Returns, per NAT id, the keys of route actions that move traffic off it in this plan; planNat orders each
+ * NAT's delete after them so egress moves before the old NAT goes.
+ *
+ * - `targets` maps a desired NAT key to where its routes may point; a key with no target (its NAT is blocked
+ *   or waiting) gets no route action and no extra message: the NAT planner already said why.
+ * - `ourNatIds` holds the ids of our NATs, live and deleted; only routes to those are ours to change.
+ * - Never changes a route that is not ours unless the spec sets `replaceExistingDefaultRoute`; then it is
+ *   blocked (RouteTargetsOther / RouteBlackholed) with the table and the current target named.
+ * - Never points a route at a NAT that is not `available`: the route is pending instead.
+ * - Never touches routes to any destination other than {@link DEFAULT}, including the S3 gateway endpoint's
+ *   prefix-list routes, which AWS writes for the endpoint (aws-facts §3.6) and plan-gateway-endpoint owns.
+ * - A missing route table is blocked (RouteTableNotFound): waiting will not make it appear.
  */
 export function planRoutes(
   d: DesiredNetwork,
@@ -32,6 +49,7 @@ export function planRoutes(
   ourNatIds: ReadonlySet<string>,
 ): Map<string, Key[]> {
   const moved = new Map<string, Key[]>();
+  // Record that route action `k` moves traffic off NAT `natId` (read by retireNats).
   const note = (natId: string, k: Key): void => void moved.set(natId, [...(moved.get(natId) ?? []), k]);
   for (const r of d.routes.values()) {
     const table = o.routeTables.find((t) => t.id === r.routeTableId);
@@ -49,6 +67,7 @@ export function planRoutes(
     // Ours to change: a route to one of our NATs (live, or deleted and now a blackhole). Anything else was
     // made by someone (internet gateway, their NAT, a transit gateway...): only with replaceExisting.
     const isOurNat = route?.target.kind === "nat" && ourNatIds.has(was);
+    // A blackhole says the NAT is gone (deleted, or its EIP released), whoever made it; reported first.
     const reason =
       route?.state === "blackhole" ? "RouteBlackholed" : isOurNat ? "RouteTargetsWrongNatGateway" : "RouteTargetsOther";
     if (route && !isOurNat && !r.replaceExisting) {
@@ -69,6 +88,7 @@ export function planRoutes(
       draft.wait(r.key, "NatGatewayPending", `${DEFAULT} in ${r.routeTableId} waits for ${toId} to be available`);
       continue;
     }
+    // No default route at all: create one, after the NAT's key (a no-op dependency when the NAT exists).
     if (!route) {
       draft.add(
         {
@@ -84,6 +104,8 @@ export function planRoutes(
       );
       continue;
     }
+    // ReplaceRoute, not Delete + Create: the table is never without a default route in between. `before`
+    // records what we expect to replace, so apply can refuse if the route changed under us (rule 7).
     const k = draft.add(
       {
         kind: "ReplaceRoute",

@@ -7,14 +7,21 @@ import { Reason } from "../api/conditions.js";
 import type { DesiredNetwork, ObservedEndpoint, ObservedNetwork } from "./model.js";
 import { bad, ok, type Finding } from "./status-findings.js";
 
-/** The owned endpoint for a desired key; an available one wins over duplicates. */
+/**
+ * The owned endpoint for a desired key; an available one wins over duplicates. Never returns an unowned
+ * endpoint (an adoptable one is not ours until tagged) nor a `deleted` one; undefined when there is none.
+ */
 function ownedEndpoint(o: ObservedNetwork, k: string): ObservedEndpoint | undefined {
   // A `deleted` endpoint is history (it only salts the re-create's ClientToken): it is not the endpoint.
   const mine = o.endpoints.filter((e) => e.owned && e.component === k && e.state !== "deleted");
   return mine.find((e) => e.state === "available") ?? mine[0];
 }
 
-/** A finding for an endpoint's state, or null when it is available. */
+/**
+ * A finding for an endpoint's state, or null when it is available. Every non-available state is progressing:
+ * pending ones settle by themselves, deleting ones finish, and failed/rejected ones are deleted and created
+ * anew by plan-endpoints. An unknown state reads as failed, the safe side for a person looking at status.
+ */
 function endpointState(name: string, e: ObservedEndpoint): Finding | null {
   if (e.state === "available") return null;
   if (e.state === "pending" || e.state === "pendingAcceptance")
@@ -52,6 +59,8 @@ export function endpointFindings(
     }
     const state = endpointState(de.shortName, e);
     if (state) out.push(state);
+    // Available but without private DNS: tasks still resolve the public name and go around the endpoint
+    // (through NAT, or nowhere), so this is not ready even though AWS says `available` (aws-facts §3.4).
     if (de.privateDns && !e.privateDns) {
       out.push(
         bad(
@@ -61,6 +70,7 @@ export function endpointFindings(
         ),
       );
     }
+    // Compared as sorted sets: AWS does not promise an order for SubnetIds.
     const subnets = [...e.subnetIds].sort().join(",");
     if (subnets !== [...de.subnetIds].sort().join(",")) {
       out.push(
@@ -85,6 +95,9 @@ export function endpointFindings(
 /**
  * S3GatewayReady: `NotRequired` when spec.s3Gateway is off; else the owned gateway endpoint must exist, be
  * available and be associated with every desired route table. Never empty.
+ * Extra associations (tables the spec does not name) are not reported here: plan-gateway-endpoint decides
+ * whether they are ours to remove. A missing association means those subnets fetch ECR image layers from S3
+ * through NAT or not at all (aws-facts §3.1, §3.3).
  */
 export function s3Findings(d: DesiredNetwork, o: ObservedNetwork, created: ReadonlyMap<string, string>): Finding[] {
   const g = d.s3Gateway;

@@ -16,7 +16,12 @@ import { bad, byUrgency, ok, type Finding, type PartType } from "./status-findin
 const ruleText = (r: { cidr?: string; sourceSecurityGroupId?: string }): string =>
   `tcp/443 from ${r.cidr ?? r.sourceSecurityGroupId ?? "?"}`;
 
-/** An observed ingress rule admits at least what `want` asks (protocol, port range, same source). */
+/**
+ * An observed ingress rule admits at least what `want` asks (protocol, port range, same source).
+ * "At least": an all-traffic rule (`-1`) or a wider port range admits tcp/443 too, which is enough for a
+ * given group we may not edit. Protocol "6" is tcp by number, as the API may report it. Egress rules never
+ * admit. The source must match exactly: a wider CIDR is not recognised as covering a narrower one.
+ */
 function admits(
   r: ObservedSecurityGroupRule,
   want: { cidr?: string; sourceSecurityGroupId?: string; fromPort: number; toPort: number },
@@ -61,12 +66,16 @@ function securityGroupFindings(
     }
     return out.length > 0 ? out : [ok(Reason.Converged, `${d.givenGroupIds.join(", ")} admit what the spec asks`)];
   }
+  // Our group by its component tag; else any owned one (made before the component tag existed).
   const sg = o.securityGroups.find((g) => g.owned && g.component === d.key) ?? o.securityGroups.find((g) => g.owned);
   if (!sg) {
     const id = created.get(d.key);
+    // Created in this reconcile but not observed yet (observe ran before apply): progressing, not missing.
     const what = id ? `${id} (${d.groupName}) was just created` : `security group ${d.groupName} does not exist yet`;
     return [bad(id ? Reason.Progressing : Reason.SecurityGroupMissing, what, true)];
   }
+  // Our own group must match exactly: tcp with the same port range, not merely admit it (a wider rule on our
+  // group is drift that plan-security-group revokes, so status must not call it converged).
   const out: Finding[] = [];
   for (const want of d.ingress) {
     if (
@@ -82,6 +91,8 @@ function securityGroupFindings(
       out.push(bad(Reason.RuleMissing, `${sg.id} does not admit ${ruleText(want)}`, true));
     }
   }
+  // Rules nobody asked for: reported so the user sees what the planner is about to revoke (never wider than
+  // asked, house style). Egress rules are not ours to judge.
   for (const r of sg.rules) {
     if (r.isEgress) continue;
     const wanted = d.ingress.some(
@@ -111,6 +122,9 @@ function securityGroupFindings(
  * DnsReady: when an endpoint uses private DNS, the VPC needs enableDnsSupport and enableDnsHostnames on.
  * The findings are progressing only with `vpcDns: Enforce` (ecsnet turns them on); otherwise the message
  * says how a person turns them on.
+ * Private DNS needs both attributes on (aws-facts §3.4); without them the endpoint exists but tasks still
+ * resolve the public names, which is why this is its own part instead of hiding inside EndpointsReady.
+ * NotRequired (true) when no desired endpoint uses private DNS.
  */
 function dnsFindings(d: DesiredNetwork, o: ObservedNetwork): Finding[] {
   const needed = [...d.interfaceEndpoints.values()].some((e) => e.privateDns);
@@ -142,12 +156,19 @@ function dnsFindings(d: DesiredNetwork, o: ObservedNetwork): Finding[] {
   return out.length > 0 ? out : [ok(Reason.Converged, `${o.vpcId} has enableDnsSupport and enableDnsHostnames on`)];
 }
 
-/** Every part's findings, most urgent first, from desired vs observed (and ids created in this reconcile). */
+/**
+ * Every part's findings, most urgent first, from desired vs observed (and ids created in this reconcile).
+ * Returns one entry for each of the five part conditions, always in the same order, and never an empty
+ * list for a part (a converged part has one ok finding). Never reads blocked items or failed results
+ * beyond the ids of successful creates: deriveStatus overlays those.
+ */
 export function evaluateParts(
   d: DesiredNetwork,
   o: ObservedNetwork,
   results: readonly ActionResult[],
 ): Map<PartType, Finding[]> {
+  // Action key → id for what this reconcile created: the observation predates apply, so without this a
+  // fresh create would read as missing until the next reconcile.
   const created = new Map(
     results.flatMap((r) => (r.outcome === "done" && r.id ? [[r.key as string, r.id] as const] : [])),
   );

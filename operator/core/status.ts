@@ -54,16 +54,23 @@ export interface StatusInput {
   readonly now: string;
 }
 
+// One top-level condition before observedGeneration and lastTransitionTime are added.
 type Summary = { status: ConditionStatus; reason: string; message: string };
+// The three kstatus conditions, always decided together so they can never contradict each other.
 type TopLevel = { ready: Summary; reconciling: Summary; stalled: Summary };
 
+// Condition messages are clipped: metav1.Condition allows 32768 bytes, and a status that lists every
+// failure of a large plan would bloat every watch event; "(and N more)" keeps the count honest.
 const MAX_MESSAGE = 4000;
 const clip = (s: string): string => (s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE - 1)}…` : s);
 const andMore = (n: number): string => (n > 0 ? ` (and ${n} more)` : "");
 const no = (reason: string, message: string): Summary => ({ status: "False", reason, message });
 const yes = (reason: string, message: string): Summary => ({ status: "True", reason, message });
 
-/** The three kstatus conditions from a reason/message and which of them is true. */
+/**
+ * The three kstatus conditions from a reason/message and which of them is true. At most one of the three is
+ * True, and all carry the same reason, so `kubectl get` shows one consistent story.
+ */
 function top(kind: "stalled" | "reconciling" | "ready", reason: string, message: string): TopLevel {
   const m = clip(message);
   if (kind === "ready") {
@@ -86,7 +93,11 @@ function top(kind: "stalled" | "reconciling" | "ready", reason: string, message:
 const failureText = (key: string, e: ClassifiedError): string =>
   key ? `${key}: ${e.code}: ${e.message}` : `${e.code}: ${e.message}`;
 
-/** Decides Ready/Reconciling/Stalled (see module doc for the rules, in this order). */
+/**
+ * Decides Ready/Reconciling/Stalled (see module doc for the rules, in this order). The order is the contract:
+ * a person-fixable problem (invalid spec, blocked, terminal error) outranks work in progress, so Stalled is
+ * never hidden behind a Reconciling that would never finish.
+ */
 function decide(input: StatusInput, findings: ReadonlyMap<PartType, Finding[]>): TopLevel {
   const { plan, desired, results } = input;
   if (input.specErrors && input.specErrors.length > 0) {
@@ -98,6 +109,8 @@ function decide(input: StatusInput, findings: ReadonlyMap<PartType, Finding[]>):
   if (input.error) failures.unshift({ key: "", error: input.error });
   const terminal = failures.filter((f) => f.error.class === "terminal");
 
+  // Blocking issues of computeDesired count as blocked too (the plan may not even list them: it acts on
+  // nothing while they exist); deduplicated by key and reason against the plan's own.
   const blocked = [...(plan?.blocked ?? [])];
   for (const i of desired?.issues ?? []) {
     if (i.blocking && !blocked.some((b) => b.key === i.key && b.reason === i.reason)) blocked.push(i);
@@ -111,8 +124,11 @@ function decide(input: StatusInput, findings: ReadonlyMap<PartType, Finding[]>):
     const known = (Object.values(Reason) as string[]).includes(t.error.code) ? t.error.code : Reason.AwsError;
     return top("stalled", known, `${failureText(t.key, t.error)}; retrying cannot fix this${andMore(more)}`);
   }
+  // Deleting outranks retryable errors: the finalizer path retries them anyway, and "Deleting" is the fact
+  // a person needs; a terminal error during deletion still stalls (above), as retrying cannot help.
   if (input.deleting) return top("reconciling", Reason.Deleting, "deleting what ecsnet created in AWS");
 
+  // Throttling is reported apart from other errors: it needs no action, only patience (aws-facts §3.7).
   const throttled = failures.filter((f) => f.error.class === "throttled");
   if (throttled.length > 0) {
     return top(
@@ -132,6 +148,8 @@ function decide(input: StatusInput, findings: ReadonlyMap<PartType, Finding[]>):
   if (!desired || !plan) return top("reconciling", Reason.Progressing, `reconciling generation ${input.generation}`);
 
   const actions = plan.actions;
+  // ObserveOnly never applies, so planned actions would never happen: that is drift a person must resolve
+  // (switch to Managed or fix AWS by hand), hence Stalled rather than a Reconciling that never ends.
   if (desired.mode === "ObserveOnly" && actions.length > 0) {
     const what = actions[0]!.detail;
     return top(
@@ -158,12 +176,17 @@ function decide(input: StatusInput, findings: ReadonlyMap<PartType, Finding[]>):
     const f = waiting ?? progressing[0]!;
     return top("reconciling", f.reason, `${f.message}${andMore(progressing.length - 1)}`);
   }
+  // Nothing to do and nothing pending, yet a part is not ready: only a person can fix it (e.g. VPC DNS off
+  // with vpcDns: Check, or a given security group missing a rule ecsnet may not add).
   const stuck = all.find((f) => f.status !== "True");
   if (stuck) return top("stalled", stuck.reason, stuck.message);
   return top("ready", Reason.Converged, "everything the spec asks for exists in AWS and works");
 }
 
-/** Collapses a part's findings into one condition: the most important finding, and how many more. */
+/**
+ * Collapses a part's findings into one condition: the most important finding, and how many more.
+ * Precondition: `list` is non-empty and ordered by urgency. True only when every finding is True.
+ */
 function partCondition(
   type: PartType,
   list: readonly Finding[],
@@ -175,7 +198,12 @@ function partCondition(
   return { type, status: head.status, reason: head.reason, message: clip(message), observedGeneration: generation };
 }
 
-/** Adds the blocked items and failed results of this reconcile to the part they concern. */
+/**
+ * Adds the blocked items and failed results of this reconcile to the part they concern. Mutates `findings`.
+ * Each added finding goes first and removes the part's True findings (a part with a failure is not ready).
+ * Blocked items are added last and in reverse, so the plan's first blocked item ends up at the head. Keys
+ * that belong to no part (subnets, AZs) show on Ready/Stalled only.
+ */
 function overlay(input: StatusInput, findings: Map<PartType, Finding[]>): void {
   const add = (k: string, f: Finding): void => {
     const part = partOfKey(k, input.desired);
@@ -199,6 +227,11 @@ function overlay(input: StatusInput, findings: Map<PartType, Finding[]>): void {
 /**
  * The status for this reconcile. Pure; never mutates `prev`. `observedGeneration` is set on the status and
  * on every condition; `lastTransitionTime` is kept for conditions whose status value did not change.
+ *
+ * Always publishes all three kstatus conditions and all five part conditions (Unknown when not evaluated),
+ * so tools never read a missing condition as success. When AWS was not observed the previous ids, notes and
+ * contributors are kept rather than cleared: a transient error must not make resources vanish from status.
+ * Never reads a clock: `input.now` is the only time source (house rule 1).
  */
 export function deriveStatus(prev: PrivateEcsNetworkStatus | undefined, input: StatusInput): PrivateEcsNetworkStatus {
   const { desired, observed, generation } = input;
@@ -243,6 +276,7 @@ export function deriveStatus(prev: PrivateEcsNetworkStatus | undefined, input: S
   };
 }
 
+// The order part conditions are written in: fixed, so a status patch never differs by order alone.
 const PART_ORDER: readonly PartType[] = [
   ConditionType.SecurityGroupReady,
   ConditionType.EndpointsReady,
@@ -251,7 +285,10 @@ const PART_ORDER: readonly PartType[] = [
   ConditionType.DnsReady,
 ];
 
-/** Deep equality of JSON data, independent of object key order. */
+/**
+ * Deep equality of JSON data, independent of object key order. A key whose value is undefined counts as
+ * absent, matching what the API server stores.
+ */
 function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
@@ -267,6 +304,8 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 /**
  * True when two statuses differ in meaning, i.e. when a status patch is worth sending. Ignores
  * `lastSyncTime` and conditions' `lastTransitionTime`; the order of conditions does not matter.
+ * House rule 8: a status is written only when this returns true, so a steady drift sweep sends no patch
+ * (lastSyncTime alone never justifies a write). Either argument may be undefined (no status yet).
  */
 export function statusChanged(a: PrivateEcsNetworkStatus | undefined, b: PrivateEcsNetworkStatus | undefined): boolean {
   const strip = (s: PrivateEcsNetworkStatus | undefined): Record<string, unknown> => {
