@@ -55,11 +55,16 @@ const R = Kinds.PrivateEcsNetwork;
 
 /** Build the reconcile function for the PrivateEcsNetwork controller. */
 export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
+  // Per key: reconciles in a row that changed nothing and failed retryably (one key never runs twice at once).
+  const failureStreaks = new Map<string, number>();
   return async (key, ctx): Promise<ReconcileResult> => {
     const [namespace = "", name = ""] = key.split("/");
     // read the object from the informer cache; gone means deleted and finalized: nothing to do.
     let obj = deps.cache.get(namespace, name);
-    if (!obj) return done;
+    if (!obj) {
+      failureStreaks.delete(key);
+      return done;
+    }
     const deleting = Boolean(obj.metadata.deletionTimestamp);
     if (deleting && !hasFinalizer(obj as KubeObject, FINALIZER)) return done;
 
@@ -97,6 +102,13 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
     }
     await recordEvents(deps, obj, outcome, ctx.logger);
 
+    const stuck =
+      !outcome.results.some((r) => r.outcome === "done") &&
+      outcome.results.some((r) => r.outcome === "failed" && r.error.class !== "terminal");
+    const failureStreak = stuck ? (failureStreaks.get(key) ?? 0) + 1 : 0;
+    if (failureStreak > 0) failureStreaks.set(key, failureStreak);
+    else failureStreaks.delete(key);
+
     if (deleting && outcome.deletionComplete) {
       await removeFinalizer({ client: deps.kube, resource: R, object: obj as KubeObject, finalizer: FINALIZER });
       return done;
@@ -105,7 +117,7 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
     if (outcome.spec === null) return done;
     return requeueAfter(
       requeueAfterMs(
-        { plan: outcome.plan, results: outcome.results, rand: (deps.rand ?? Math.random)() },
+        { plan: outcome.plan, results: outcome.results, rand: (deps.rand ?? Math.random)(), failureStreak },
         deps.requeue,
       ),
     );

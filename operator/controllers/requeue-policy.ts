@@ -22,6 +22,11 @@ export interface RequeueInput {
   readonly plan: Plan | null;
   readonly results: readonly ActionResult[];
   readonly rand: number;
+  /**
+   * Reconciles in a row, this one included, that changed nothing and had a retryable failure (AWS refusing
+   * the same change again, e.g. DependencyViolation while another group references ours). Default 1.
+   */
+  readonly failureStreak?: number;
 }
 
 /** Fraction of the interval added as jitter, so objects created together do not sweep together. */
@@ -35,9 +40,13 @@ export function requeueAfterMs(input: RequeueInput, cfg: RequeueConfig): number 
   if (throttled) return jitter(Math.max(cfg.pendingRequeueMs * 4, 30_000));
   const acted = results.some((r) => r.outcome === "done");
   const retryable = results.some((r) => r.outcome === "failed" && r.error.class !== "terminal");
+  const soon = Math.min(cfg.pendingRequeueMs, 2_000);
   // After a mutation the world is in motion: observe again quickly to take the next wave (e.g. the NAT
   // gateway created this round becomes `pending`, then `available`, then its route can be written).
-  if (acted || retryable) return Math.min(cfg.pendingRequeueMs, 2_000);
+  if (acted) return soon;
+  // A refusal that repeats round after round is not transient: back off exponentially up to the sweep,
+  // or a persistent one would repeat the same failing call every 2 s for as long as it lasts.
+  if (retryable) return Math.min(cfg.resyncMs, soon * 2 ** Math.max(0, (input.failureStreak ?? 1) - 1));
   if (plan && plan.pending.length > 0) return jitter(cfg.pendingRequeueMs);
   return jitter(cfg.resyncMs);
 }

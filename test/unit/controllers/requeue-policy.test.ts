@@ -37,6 +37,12 @@ describe("requeueAfterMs", () => {
     expect(requeueAfterMs({ plan: plan(), results: [failed("retryable")], rand: 0 }, cfg)).toBe(2_000);
     expect(requeueAfterMs({ plan: plan(), results: [failed("terminal")], rand: 0 }, cfg)).toBe(300_000);
   });
+  it("doubles the wait after each round in a row that AWS refused, up to the sweep interval", () => {
+    const after = (failureStreak: number) =>
+      requeueAfterMs({ plan: plan(), results: [failed("retryable")], rand: 0, failureStreak }, cfg);
+    expect([1, 2, 3, 4].map(after)).toEqual([2_000, 4_000, 8_000, 16_000]);
+    expect(after(30)).toBe(300_000);
+  });
   it("waits for the sweep when blocked on something a person must fix", () => {
     const p = plan({ blocked: [{ key: key("endpoint:ecr.dkr"), reason: "PrivateDnsConflict", message: "x" }] });
     expect(requeueAfterMs({ plan: p, results: [], rand: 0 }, cfg)).toBe(300_000);
