@@ -8,7 +8,12 @@ import type { Check } from "./checks.js";
 import { allEgress, fail, findEndpoint, pass, symptom, uniq, type World } from "./checks-world.js";
 import { ECR_PULL_ACTIONS, isAllowedByPolicy, repositoryArn } from "./ecr-policy.js";
 
-/** `vpc-dns-support` and `vpc-dns-hostnames`: both always emitted, each failing with the command that fixes it. */
+/**
+ * `vpc-dns-support` and `vpc-dns-hostnames`: both always emitted, each failing with the command that fixes it.
+ * Returns exactly two checks, in that order. Endpoints support only the Amazon-provided resolver, and private
+ * DNS needs both attributes on (aws-facts §3.1, §3.4); the message names the symptom a task would show so a
+ * person can match it to a stopped task's reason (§3.5). Never suggests an action ecsnet would not take.
+ */
 export function checkVpcDns(w: World): Check[] {
   const { dnsSupport, dnsHostnames } = w.input.observed;
   const how = (attr: string): string =>
@@ -39,11 +44,17 @@ export function checkVpcDns(w: World): Check[] {
  * `endpoint:<short>` and, when the endpoint is available, `endpoint-private-dns:<short>` and (with task
  * subnets) `endpoint-az:<short>`. A missing endpoint passes when every task subnet has internet egress.
  * `why` says which workload needs the service.
+ *
+ * Returns 1 to 3 checks, in the order of the path a task's request takes: the endpoint exists, then its DNS
+ * name, then an interface in the task's AZ. Later links are not checked while an earlier one fails (their
+ * fix would be moot). Only Interface endpoints are looked at; `s3` is checked by checkS3.
  */
 export function checkInterfaceEndpoint(w: World, short: string, why: string): Check[] {
   const name = `endpoint:${short}`;
   const ep = findEndpoint(w, short, "Interface");
   const svc = `com.amazonaws.${w.region}.${short}`;
+  // No endpoint is fine when every task subnet reaches the internet: the public service name works through
+  // NAT (at NAT cost). It fails only when neither path exists, with the symptom from aws-facts §3.5.
   if (!ep) {
     const eg = allEgress(w);
     if (eg.ok)
@@ -58,6 +69,7 @@ export function checkInterfaceEndpoint(w: World, short: string, why: string): Ch
       ),
     ];
   }
+  // Pending fixes itself (wait); any other non-available state (failed, rejected, deleting) does not.
   if (ep.state !== "available") {
     const pending = ep.state === "pending" || ep.state === "pendingAcceptance";
     return [
@@ -73,6 +85,8 @@ export function checkInterfaceEndpoint(w: World, short: string, why: string): Ch
     ];
   }
   const out: Check[] = [pass(name, ep.id, `${ep.id} is available (${why})`)];
+  // Private DNS off: the endpoint exists but tasks resolve the public name, so the endpoint is bypassed.
+  // With egress that is only cost; without it the task fails as if the endpoint were missing (§3.4).
   if (!ep.privateDns) {
     const eg = allEgress(w);
     out.push(
@@ -89,6 +103,8 @@ export function checkInterfaceEndpoint(w: World, short: string, why: string): Ch
   } else {
     out.push(pass(`endpoint-private-dns:${short}`, ep.id, `private DNS is on for ${ep.id}`));
   }
+  // AZ coverage: an interface endpoint is reachable from every AZ, but a task whose AZ has none depends on
+  // another AZ being up, so this is reported as a resilience failure, not as unreachable.
   const epAzs = new Set(ep.subnetIds.flatMap((id) => w.subnets.get(id)?.az ?? []));
   // An AZ where the service is not offered cannot get an endpoint subnet: cross-AZ there is unavoidable.
   const offered = w.input.topology.services.find((s) => s.shortName === short && s.type === "Interface")?.azs;
@@ -112,6 +128,10 @@ export function checkInterfaceEndpoint(w: World, short: string, why: string): Ch
 /**
  * `endpoint-policy:<short>` for an available ECR endpoint: its policy must allow ecr:GetAuthorizationToken
  * and pulling every repository used (repositories of unknown account are skipped: nothing provable).
+ *
+ * Returns one check. A null policy (AWS's full-access default) passes. GetAuthorizationToken is checked on
+ * "*" because it names no repository. Only reports a denial it can prove from the document: it never claims
+ * a pull works, since IAM on the task role still applies after the endpoint policy (aws-facts §3.3).
  */
 export function checkEcrPolicy(w: World, short: "ecr.api" | "ecr.dkr", ep: ObservedEndpoint): Check {
   const name = `endpoint-policy:${short}`;

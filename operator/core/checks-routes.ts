@@ -12,6 +12,12 @@ import { isAllowedByPolicy, layerBucketArn } from "./ecr-policy.js";
  * `s3-gateway`, then per task route table `s3-route:<rtb>`, then `s3-policy` when ECR images are pulled.
  * No gateway passes when egress carries the layers and no ECR endpoint exists (with ECR endpoints the
  * layers must come through the gateway, or they cost NAT traffic).
+ *
+ * ECR serves image layers from S3, and interface endpoints for S3 cannot be used with ECR, so only a
+ * gateway endpoint with a route in each task route table does (aws-facts §3.1, §3.3). `ecrEndpointsExist`
+ * tells whether the ECR endpoints are present: then registry calls stay private and only the layers would
+ * leave through NAT, which is why a missing gateway fails even with egress. Per-table and policy checks run
+ * only for an available gateway.
  */
 export function checkS3(w: World, ecrEndpointsExist: boolean): Check[] {
   const gw = findEndpoint(w, "s3", "Gateway");
@@ -38,6 +44,8 @@ export function checkS3(w: World, ecrEndpointsExist: boolean): Check[] {
   const out: Check[] = [pass("s3-gateway", gw.id, `${gw.id} is available`)];
   for (const rtb of tables) {
     const table = w.tables.get(rtb);
+    // Associated on the endpoint, or seen as the prefix-list route AWS writes into the table for it (§3.6):
+    // either one proves the path, and observation may have only one of them.
     const onTable = gw.routeTableIds.includes(rtb) || (table?.routes.some((r) => r.target.id === gw.id) ?? false);
     const subs = w.taskSubnets.filter((s) => s.routeTableId === rtb).map((s) => s.id);
     out.push(
@@ -52,6 +60,8 @@ export function checkS3(w: World, ecrEndpointsExist: boolean): Check[] {
           ),
     );
   }
+  // The policy matters only when ECR images are pulled; the minimum it must allow is s3:GetObject on the
+  // region's layer bucket (aws-facts §3.3). A sample object ARN is probed, since the bucket ARN ends in "/*".
   if (w.input.needs.endpoints.includes("ecr.dkr") || w.input.needs.repositories.length > 0) {
     const probe = layerBucketArn(w.region).replace("/*", "/layer");
     out.push(
@@ -73,6 +83,10 @@ export function checkS3(w: World, ecrEndpointsExist: boolean): Check[] {
  * `egress-route:<rtb>` per task route table, and `nat-placement:<nat>` once per NAT gateway used. A route
  * table is skipped when no NAT is wanted, no image needs the internet and it has no default route
  * (endpoints-only by design).
+ *
+ * Tables are checked through their first task subnet (all subnets of a table share its routes). A NAT in a
+ * subnet without an internet gateway route is the classic silent failure: the route looks right but the NAT
+ * has no way out, hence the separate `nat-placement` check. Each NAT is checked once, however many tables use it.
  */
 export function checkEgress(w: World): Check[] {
   const natWanted = (w.input.network?.natGateways.size ?? 0) > 0;

@@ -11,6 +11,11 @@ import { cidrCovers, covers443, fail, pass, shortNameOf, symptom, uniq, type Wor
 /**
  * `endpoint-sg:<sg>` per security group on the available `endpoints`: an endpoint with several groups admits
  * what any of them admits; it fails naming the task subnets it does not admit.
+ *
+ * Endpoints need inbound tcp/443 from the task subnets (aws-facts §3.1). A task subnet counts as admitted
+ * when a rule's CIDR covers the whole subnet, or a rule names a task security group as its source. Emits
+ * nothing for a group whose rules were not read, or when the task subnets are unknown: a check that cannot be
+ * proven is left out rather than reported as passing or failing. Sorted by group id.
  */
 export function checkEndpointSecurityGroups(w: World, endpoints: readonly ObservedEndpoint[]): Check[] {
   const taskSgs = new Set(w.input.needs.taskSecurityGroups);
@@ -18,6 +23,7 @@ export function checkEndpointSecurityGroups(w: World, endpoints: readonly Observ
   for (const sgId of uniq(endpoints.flatMap((e) => e.securityGroupIds)).sort()) {
     const sg = w.sgs.get(sgId);
     if (!sg || w.taskSubnets.length === 0) continue; // rules not read: nothing provable
+    // The endpoints this group is on: the message names them, and the verdict covers each of them.
     const users = endpoints.filter((e) => e.securityGroupIds.includes(sgId));
     // An endpoint with several SGs admits what any of them admits.
     const rulesOf = (e: ObservedEndpoint): ObservedSecurityGroupRule[] =>
@@ -50,6 +56,12 @@ export function checkEndpointSecurityGroups(w: World, endpoints: readonly Observ
 /**
  * `task-sg-egress`: at most one check, when every task security group was read. `s3Needed` adds S3, reached
  * through a prefix list or 0.0.0.0/0.
+ *
+ * The task ENI's security group must allow traffic to the endpoints (aws-facts §3.1, platform-linux-fargate).
+ * An endpoint counts as reachable when an egress rule targets one of its security groups, or a CIDR covering
+ * every subnet it sits in. Returns [] when any task group was not read (a missing rule could be on it).
+ * S3 is reached through the gateway's prefix-list route, so a prefix-list rule or 0.0.0.0/0 is accepted
+ * without checking which prefix list it names (an approximation that never reports a false failure).
  */
 export function checkTaskEgress(w: World, endpoints: readonly ObservedEndpoint[], s3Needed: boolean): Check[] {
   const taskSgIds = w.input.needs.taskSecurityGroups;

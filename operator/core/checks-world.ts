@@ -30,10 +30,13 @@ const SYMPTOM: Record<string, string> = {
   "ecs-agent": "EC2 container instances will never register with the cluster (agent disconnected)",
   "ecs-telemetry": "EC2 container instances will not send metrics (agent telemetry times out)",
 };
-/** The error tasks show when endpoint `e` (a short name) cannot be reached; a generic timeout for others. */
+/**
+ * The error tasks show when endpoint `e` (a short name) cannot be reached; a generic timeout for others.
+ * Returns text to splice into a check message after a colon. Never empty.
+ */
 export const symptom = (e: string): string => SYMPTOM[e] ?? `calls to ${e} from the tasks will time out`;
 
-/** IPv4 CIDR → [network, prefix], or null when not IPv4. */
+/** IPv4 CIDR → [network, prefix], or null when not IPv4. Does not validate octet ranges (AWS already did). */
 function parseCidr(cidr: string): [number, number] | null {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
   if (!m) return null;
@@ -41,20 +44,31 @@ function parseCidr(cidr: string): [number, number] | null {
   return [ip, Number(m[5])];
 }
 
-/** True when `outer` contains every address of `inner` (IPv4 only: false for anything else). */
+/**
+ * True when `outer` contains every address of `inner` (IPv4 only: false for anything else).
+ * False rather than an error for IPv6 or malformed text, so a check never passes on what it cannot compare.
+ */
 export function cidrCovers(outer: string, inner: string): boolean {
   const o = parseCidr(outer);
   const i = parseCidr(inner);
   if (!o || !i || i[1] < o[1]) return false;
+  // Arithmetic, not bit operations: JS bitwise ops are signed 32-bit and break on addresses ≥ 128.0.0.0.
   const size = 2 ** (32 - o[1]);
   return Math.floor(o[0] / size) === Math.floor(i[0] / size);
 }
 
-/** Does the rule admit tcp/443? (`-1` = all protocols and ports.) */
+/**
+ * Does the rule admit tcp/443? (`-1` = all protocols and ports.) Protocol "6" is tcp by number, as the
+ * API may report it. Says nothing about the rule's direction or source; callers filter those.
+ */
 export const covers443 = (r: ObservedSecurityGroupRule): boolean =>
   r.protocol === "-1" || ((r.protocol === "tcp" || r.protocol === "6") && r.fromPort <= 443 && r.toPort >= 443);
 
-/** The endpoint service short name of a full service name (`com.amazonaws.us-east-1.ecr.dkr` → `ecr.dkr`). */
+/**
+ * The endpoint service short name of a full service name (`com.amazonaws.us-east-1.ecr.dkr` → `ecr.dkr`).
+ * A name without `.<region>.` (another region, a partner service) is returned unchanged, so it never matches a
+ * short name by accident.
+ */
 export function shortNameOf(serviceName: string, region: string): string {
   const i = serviceName.indexOf(`.${region}.`);
   return i >= 0 ? serviceName.slice(i + region.length + 2) : serviceName;
@@ -62,12 +76,18 @@ export function shortNameOf(serviceName: string, region: string): string {
 
 /** The world's lookups, built once per run by {@link buildWorld}; every check reads only this. */
 export interface World {
+  /** The VPC's region, for service names (`com.amazonaws.<region>.<short>`). */
   readonly region: string;
   readonly vpcId: string;
+  /** Every subnet of the VPC by id. */
   readonly subnets: ReadonlyMap<string, SubnetInfo>;
+  /** Every route table by id (observed ones replace the topology's copies). */
   readonly tables: ReadonlyMap<string, RouteTableInfo>;
+  /** Every security group whose rules were read, by id; a group absent here is "unknown", not "empty". */
   readonly sgs: ReadonlyMap<string, ObservedSecurityGroup>;
+  /** The subnets tasks run in, sorted by id; unknown ids are dropped; may be empty. */
   readonly taskSubnets: readonly SubnetInfo[];
+  /** The raw input, for what the lookups do not cover (needs, observed endpoints and NATs). */
   readonly input: CheckInput;
 }
 
@@ -86,7 +106,11 @@ export function buildWorld(input: CheckInput): World {
   return { region: topology.region, vpcId: topology.vpcId, subnets, tables, sgs, taskSubnets, input };
 }
 
-/** The best observed endpoint for a short name: available first, then any not being deleted. */
+/**
+ * The best observed endpoint for a short name: available first, then any not being deleted.
+ * Owned or not: tasks use whichever endpoint exists, so a check judges the world, not what ecsnet manages.
+ * Never returns a `deleted` one; undefined when none is left.
+ */
 export function findEndpoint(w: World, short: string, type: "Interface" | "Gateway"): ObservedEndpoint | undefined {
   const all = w.input.observed.endpoints.filter(
     (e) => e.type === type && shortNameOf(e.serviceName, w.region) === short && e.state !== "deleted",
@@ -97,14 +121,20 @@ export function findEndpoint(w: World, short: string, type: "Interface" | "Gatew
 /** Internet egress of a subnet: `via` the target when ok, else `problem` (plain words) and `reason`. */
 export interface Egress {
   readonly ok: boolean;
+  /** When ok: the route target traffic leaves through (`nat-…`, `igw-…`, a transit gateway…). */
   readonly via?: string;
+  /** When not ok: what is wrong with the route, as a verb phrase ("has no 0.0.0.0/0 route"). */
   readonly problem?: string;
+  /** When not ok: the check reason (NoDefaultRoute, RouteBlackholed, NatGatewayNotAvailable). */
   readonly reason?: string;
 }
 
 /**
  * Internet egress of a subnet through its effective route table's 0.0.0.0/0 route: missing, blackholed, or
  * a NAT gateway that is not available fail; any other target (internet gateway, ...) counts as egress.
+ * Non-NAT targets are trusted, not followed: a transit gateway or appliance may well reach the internet, and
+ * claiming otherwise would be a false failure. Whether a NAT itself has a way out is checked separately
+ * (`nat-placement` in checks-routes.ts).
  */
 export function egressOf(w: World, subnet: SubnetInfo): Egress {
   const table = w.tables.get(subnet.routeTableId);
@@ -153,7 +183,10 @@ export const fail = (
   reason,
 });
 
-/** Do all task subnets have internet egress? (Then a missing endpoint is not fatal.) */
+/**
+ * Do all task subnets have internet egress? (Then a missing endpoint is not fatal.) False when there are no
+ * known task subnets: without them nothing proves egress. `via` lists the distinct targets, first-seen order.
+ */
 export function allEgress(w: World): { ok: boolean; via: string[] } {
   const eg = w.taskSubnets.map((s) => egressOf(w, s));
   return { ok: eg.length > 0 && eg.every((e) => e.ok), via: uniq(eg.flatMap((e) => (e.via ? [e.via] : []))) };
