@@ -18,7 +18,19 @@ import {
 import { policyMatches } from "./policy.js";
 import type { Draft } from "./waves.js";
 
-/** Plan the S3 gateway endpoint: create, route-table associations, policy; delete ours when disabled. */
+/**
+ * Plan the S3 gateway endpoint: create, route-table associations, policy; delete ours when disabled.
+ * Returns nothing: actions, pending and blocked items are recorded on `draft`.
+ *
+ * - Associations are changed only on the endpoint (CreateVpcEndpoint RouteTableIds, ModifyVpcEndpoint
+ *   Add/RemoveRouteTableIds); the `pl-…` route AWS then writes into each table is never created, replaced or
+ *   deleted here or in plan-routes (aws-facts §3.6).
+ * - Never plans an action on an unowned endpoint except the TagResource of an adoption the user asked for,
+ *   and never adopts one another ecsnet object owns.
+ * - Never adds a table that already carries another endpoint's S3 route (one per table, aws-facts §3.3).
+ * - Adding the endpoint or its associations can briefly interrupt existing S3 connections (aws-facts §3.1),
+ *   so nothing here re-creates a working endpoint: drift is repaired in place by one Modify.
+ */
 export function planGatewayEndpoint(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): void {
   const want = d.s3Gateway;
   if (want) {
@@ -27,6 +39,7 @@ export function planGatewayEndpoint(d: DesiredNetwork, o: ObservedNetwork, draft
     const unowned = o.endpoints
       .filter((e) => !e.owned && e.type === "Gateway" && e.serviceName === want.serviceName && isLive(e))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
+    // Adopt only when we have none of our own: adopting a second would make two S3 endpoints ours.
     const adoptee = !t.keep && want.adopt ? unowned.find((e) => !ownedByAnother(e)) : undefined;
     const target = t.keep ?? adoptee;
     // A table can carry the S3 prefix-list route of one endpoint only (aws-facts §3.3): tables already on
@@ -34,6 +47,8 @@ export function planGatewayEndpoint(d: DesiredNetwork, o: ObservedNetwork, draft
     const taken = new Set(unowned.filter((e) => e !== adoptee).flatMap((e) => e.routeTableIds));
     const tables = want.routeTableIds.filter((id) => !taken.has(id));
     if (!target) {
+      // Every desired table already has someone's S3 route: a new endpoint would have nowhere to route, so
+      // nothing is created (the tables reach S3 through that other endpoint anyway).
       if (tables.length > 0) {
         draft.add(
           {
@@ -52,6 +67,7 @@ export function planGatewayEndpoint(d: DesiredNetwork, o: ObservedNetwork, draft
         );
       }
     } else if (WAITING.has(target.state)) {
+      // Pending: associations are judged once it settles; requeue soon rather than modify mid-creation.
       draft.wait(want.key, "EndpointPending", `${target.id} (s3) is ${target.state}`);
     } else {
       const after = adoptee
@@ -67,6 +83,8 @@ export function planGatewayEndpoint(d: DesiredNetwork, o: ObservedNetwork, draft
           ]
         : [];
       const add = tables.filter((id) => !target.routeTableIds.includes(id));
+      // Removes are judged against every desired table (not `tables`): a table we wanted but left to another
+      // endpoint is not ours to cut from an endpoint that already serves it.
       const remove = target.routeTableIds.filter((id) => !want.routeTableIds.includes(id));
       const policyDrift = !policyMatches(want.policy, target.policy);
       if (add.length + remove.length > 0 || policyDrift) {
@@ -86,5 +104,6 @@ export function planGatewayEndpoint(d: DesiredNetwork, o: ObservedNetwork, draft
       }
     }
   }
+  // With the gateway disabled (want null) nothing claims our gateway endpoints, so they are deleted.
   retireNotDesired(d, o, draft, "Gateway", new Set(want ? [want.serviceName] : []), new Set(want ? [want.key] : []));
 }

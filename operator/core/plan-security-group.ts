@@ -10,7 +10,10 @@ import { key } from "./model.js";
 import { isOurs } from "./ownership.js";
 import { opKey, type Draft } from "./waves.js";
 
-/** What the endpoint planner needs from the security group step. */
+/**
+ * What the endpoint planner needs from the security group step. Plain data; produced by
+ * {@link planSecurityGroup} even when the group is blocked, so the endpoint planner can always read it.
+ */
 export interface SecurityGroupOutcome {
   /** The group ids endpoints must carry: literal ids, or a Ref to the group created in this plan. */
   readonly groupIds: readonly (string | Ref)[];
@@ -20,7 +23,11 @@ export interface SecurityGroupOutcome {
   readonly usable: boolean;
 }
 
-/** True when an observed rule is exactly the desired one (tcp/443 from the same single source). */
+/**
+ * True when an observed rule is exactly the desired one (tcp/443 from the same single source).
+ * Used for our own group, where anything but an exact match is drift: a rule that also carries an IPv6 range
+ * or a prefix list is not exact (it admits more), so it is revoked and the exact one authorised.
+ */
 export function isExactRule(o: ObservedSecurityGroupRule, d: DesiredIngressRule): boolean {
   return (
     !o.isEgress &&
@@ -34,7 +41,11 @@ export function isExactRule(o: ObservedSecurityGroupRule, d: DesiredIngressRule)
   );
 }
 
-/** True when an observed rule admits at least what the desired rule admits (for given groups: read, never written). */
+/**
+ * True when an observed rule admits at least what the desired rule admits (for given groups: read, never
+ * written). An all-traffic rule (`-1`) or a wider port range covers; a CIDR covers when it contains the
+ * desired one; a source group must be the same group. Egress rules never cover.
+ */
 export function coversRule(o: ObservedSecurityGroupRule, d: DesiredIngressRule): boolean {
   if (o.isEgress) return false;
   const portOk = o.protocol === "-1" || (o.protocol === d.protocol && o.fromPort <= d.fromPort && o.toPort >= d.toPort);
@@ -43,7 +54,10 @@ export function coversRule(o: ObservedSecurityGroupRule, d: DesiredIngressRule):
   return o.cidr !== undefined && d.cidr !== undefined && cidrContains(o.cidr, d.cidr);
 }
 
-/** True when IPv4 CIDR `outer` contains `inner` (equal counts). Malformed input → false. */
+/**
+ * True when IPv4 CIDR `outer` contains `inner` (equal counts). Malformed input → false: a rule we cannot read
+ * never counts as covering, so a given group is blocked rather than trusted on a guess.
+ */
 export function cidrContains(outer: string, inner: string): boolean {
   const a = parseCidr(outer);
   const b = parseCidr(inner);
@@ -52,6 +66,7 @@ export function cidrContains(outer: string, inner: string): boolean {
   return (a.ip & mask) >>> 0 === (b.ip & mask) >>> 0;
 }
 
+// IPv4 CIDR → unsigned address and prefix length, or null (out-of-range octets or prefix, IPv6, junk).
 function parseCidr(c: string): { ip: number; bits: number } | null {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c);
   if (!m) return null;
@@ -61,7 +76,17 @@ function parseCidr(c: string): { ip: number; bits: number } | null {
   return { ip: parts.reduce((acc, p) => ((acc << 8) | p) >>> 0, 0), bits };
 }
 
-/** Plan the endpoint security group; see the module doc. */
+/**
+ * Plan the endpoint security group; see the module doc. Returns what the endpoint planner needs: the group
+ * ids (a Ref when the group is created in this plan), the keys to run after, and whether the group is usable.
+ *
+ * - Never plans an action on a group that is not ours: a same-name group that is not ours blocks (NotOwned)
+ *   because CreateSecurityGroup would fail on the name, and given groups are only read.
+ * - CreateSecurityGroup has no ClientToken, so a crash after it is survived by the deterministic name plus
+ *   the owner-tag lookup here (house rule 6): the next reconcile finds the group instead of making another.
+ * - The rules of a new group are authorised after its creation (by Ref); egress rules are never touched.
+ * - Never admits more than desired: extra ingress rules on our group are revoked (RuleNotDesired).
+ */
 export function planSecurityGroup(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): SecurityGroupOutcome {
   const want = d.securityGroup;
   // Ours: by owner tag and component, or by our deterministic name (a group we created always has both).
@@ -75,6 +100,7 @@ export function planSecurityGroup(d: DesiredNetwork, o: ObservedNetwork, draft: 
       draft,
       owned.map((g) => g.id),
     );
+  // Lowest id first: if a crash ever left two, the same one is used every time.
   const sg = owned[0];
   if (!sg) {
     // Group names are unique per VPC: a same-name group that is not ours makes CreateSecurityGroup fail.
@@ -142,7 +168,13 @@ export function planSecurityGroup(d: DesiredNetwork, o: ObservedNetwork, draft: 
   return { groupIds: [sg.id], after: [], usable: true };
 }
 
-/** Given groups: check, never change. A leftover group of ours (from before the switch) is deleted when free. */
+/**
+ * Given groups: check, never change. A leftover group of ours (from before the switch) is deleted when free.
+ * A given group that is missing makes the outcome unusable (endpoint creates wait); one that lacks a rule is
+ * blocked with the rules to add but stays usable (the group exists, so endpoints may carry it). Our leftover
+ * group is deleted only once no live endpoint carries it (EC2 refuses to delete a group in use); until the
+ * endpoint planner moves the endpoints to the given groups it waits as pending.
+ */
 function planGiven(
   d: DesiredNetwork,
   o: ObservedNetwork,
@@ -190,9 +222,11 @@ function planGiven(
   return { groupIds: want.givenGroupIds, after: [], usable: missingGroups.length === 0 };
 }
 
+// The sources of rules, for messages: "10.0.1.0/24, sg-…".
 const sources = (rules: readonly DesiredIngressRule[]): string =>
   rules.map((r) => r.cidr ?? r.sourceSecurityGroupId).join(", ");
 
+// An observed rule in words, for the RevokeRules detail ("all from 0.0.0.0/0", "tcp/22-22 from sg-…").
 const describeRule = (r: ObservedSecurityGroupRule): string =>
   `${r.protocol === "-1" ? "all" : `${r.protocol}/${r.fromPort}-${r.toPort}`} from ${r.cidr ?? r.ipv6Cidr ?? r.sourceSecurityGroupId ?? r.prefixListId ?? "?"}`;
 
