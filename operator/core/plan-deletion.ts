@@ -14,12 +14,18 @@ import { key } from "./model.js";
 import { isOurs } from "./ownership.js";
 import { Draft, opKey } from "./waves.js";
 
+// The only route destination ecsnet manages (plan-routes.ts); the S3 prefix-list routes go with the endpoint.
 const DEFAULT = "0.0.0.0/0";
 
 /**
  * The plan that deletes everything `owner` owns in `observed`. `desired` is accepted for symmetry with
  * `plan` and may be null (the spec may be invalid at deletion time); ownership comes from tags only.
  * Never returns an action on a resource that is not ours.
+ *
+ * Dependencies are declared, not just listed: each DeleteNatGateway runs after the DeleteRoutes that point at
+ * it. Everything that must wait for AWS to finish (a NAT `deleting`, an EIP still held, a group still used)
+ * is pending, so the finalizer path requeues and the next observe moves it on (house rule 5). Something only a
+ * person can free (an EIP or group used by what is not ours) is blocked, and the finalizer stays.
  */
 export function planDeletion(
   _desired: DesiredNetwork | null,
@@ -28,6 +34,7 @@ export function planDeletion(
   policy: "Delete" | "Retain",
 ): Plan {
   const draft = new Draft();
+  // Retain: the finalizer may go at once; what we created stays, still carrying our (now orphaned) tags.
   if (policy === "Retain") return draft.build();
   const o = observed;
   const nats = o.natGateways.filter((n) => isOurs(n, owner));
@@ -66,6 +73,7 @@ export function planDeletion(
   // 3. Elastic IPs we allocated, once no NAT holds them (given EIPs are not ours: never released).
   for (const a of o.addresses.filter((x) => isOurs(x, owner))) {
     const k = opKey(a.component ?? "eip", "release", a.allocationId);
+    // Any NAT short of `deleted` still holds the EIP (even `failed` ones may list it until cleaned up).
     const holders = o.natGateways.filter((n) => n.state !== "deleted" && n.allocationIds.includes(a.allocationId));
     if (holders.length > 0) {
       draft.wait(
@@ -107,7 +115,8 @@ export function planDeletion(
       });
   }
 
-  // 6. The security group, once no endpoint (ours or not) uses it.
+  // 6. The security group, once no endpoint (ours or not) uses it. Ours still using it → pending (their
+  // deletes are in this plan or under way); someone else's → blocked, as only they can detach it.
   for (const g of o.securityGroups.filter((x) => isOurs(x, owner))) {
     const k = opKey(g.component ?? "sg", "delete", g.id);
     const users = o.endpoints.filter((e) => e.state !== "deleted" && e.securityGroupIds.includes(g.id));
