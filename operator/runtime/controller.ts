@@ -55,6 +55,11 @@ export class Controller {
   private workers: Promise<void>[] = [];
   /** Aborted when a stop's grace period runs out; replaced on every start. */
   private abort = new AbortController();
+  /**
+   * The reconcile running per key, across runs: a stop past its grace period leaves reconciles running,
+   * and a start right after (the Lease taken back) gets a fresh queue that knows nothing of them.
+   */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(opts: ControllerOptions) {
     if (!(opts.concurrency >= 1)) throw new RangeError(`concurrency must be >= 1, got ${opts.concurrency}`);
@@ -116,7 +121,13 @@ export class Controller {
       const key = await queue.get();
       if (key === undefined) return;
       try {
-        await this.runOne(queue, key);
+        // Never two reconciles of one key at once, also when one of them belongs to an earlier run.
+        await this.inFlight.get(key);
+        const run = this.runOne(queue, key);
+        this.inFlight.set(key, run);
+        await run.finally(() => {
+          if (this.inFlight.get(key) === run) this.inFlight.delete(key);
+        });
       } finally {
         queue.done(key);
       }
