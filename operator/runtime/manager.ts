@@ -87,6 +87,8 @@ export class Manager {
   private server: Server | undefined;
   /** True while the controllers run; flips before they are started/stopped so callbacks never double up. */
   private leading = false;
+  /** Set by `stop()`: from then on, winning the Lease (again) must not start the controllers. */
+  private stopping = false;
 
   constructor(private readonly opts: ManagerOptions) {
     this.sources = [...new Set(opts.watches.map((w) => w.source))];
@@ -129,6 +131,7 @@ export class Manager {
 
   /** Drain and stop everything; safe to call once. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.stopLeading();
     await this.opts.elector?.stop();
     this.unsubscribe.splice(0).forEach((u) => u());
@@ -139,7 +142,7 @@ export class Manager {
 
   /** Became leader (or no election): run the controllers and catch up on every cached key. */
   private startLeading(): void {
-    if (this.leading) return;
+    if (this.leading || this.stopping) return;
     this.leading = true;
     this.opts.logger.info("leading: starting controllers");
     for (const c of this.controllers) c.start();
