@@ -89,6 +89,8 @@ export class Manager {
   private leading = false;
   /** Set by `stop()`: from then on, winning the Lease (again) must not start the controllers. */
   private stopping = false;
+  /** The latest step-down's drain of the controllers, so `stop()` also waits for one it did not start. */
+  private draining: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: ManagerOptions) {
     this.sources = [...new Set(opts.watches.map((w) => w.source))];
@@ -155,10 +157,12 @@ export class Manager {
 
   /** Lost the lead or stopping: stop the controllers, letting in-flight reconciles finish within the grace period. */
   private async stopLeading(graceMs = this.opts.graceMs ?? 10_000): Promise<void> {
-    if (!this.leading) return;
+    // Already stepping down (a lost Lease): wait for that drain rather than returning at once.
+    if (!this.leading) return this.draining;
     this.leading = false;
     this.opts.logger.info({ graceMs }, "not leading: stopping controllers");
-    await Promise.all(this.controllers.map((c) => c.stop({ graceMs })));
+    this.draining = Promise.all(this.controllers.map((c) => c.stop({ graceMs }))).then(() => undefined);
+    return this.draining;
   }
 }
 

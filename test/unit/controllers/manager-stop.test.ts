@@ -62,3 +62,40 @@ describe("a manager stopping while its elector loses and regains the Lease", () 
     expect(manager.isLeading()).toBe(false);
   });
 });
+
+describe("a manager stopped while it is still stepping down from a lost Lease", () => {
+  it("resolves stop() only after the reconciles of the step-down finished", async () => {
+    let cb: ElectionCallbacks = {};
+    const elector: Elector = {
+      start: (c) => void (cb = c),
+      role: () => "standby",
+      stop: async () => undefined,
+    };
+    let finished = false;
+    const controller = new Controller({
+      name: "c",
+      concurrency: 1,
+      logger,
+      reconcile: async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        finished = true;
+        return done;
+      },
+    });
+    const manager = new Manager({
+      watches: [{ source, controller }],
+      elector,
+      logger,
+      metrics: createMetrics(undefined, { defaultMetrics: false }),
+      graceMs: 5_000,
+      lostLeaseGraceMs: 5_000,
+    });
+    await manager.start();
+    cb.onStartedLeading?.();
+    await settle();
+    cb.onStoppedLeading?.();
+    // SIGTERM arrives during the step-down: the process must not go on to tear down under the reconcile.
+    await manager.stop();
+    expect(finished).toBe(true);
+  });
+});
