@@ -126,7 +126,11 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
     const generation = obj.metadata.generation ?? 1;
     const write = async (input: Omit<EcrAccessStatusInput, "generation" | "now">) => {
       const status = deriveEcrAccessStatus(obj.status, { ...input, generation, now });
-      if (statusChanged(obj.status as never, status as never))
+      // lastDiscoveryTime alone is no change (as lastSyncTime for networks): every write is a watch event
+      // that runs this access again at once, so writing it every round would reconcile in a tight loop.
+      const { lastDiscoveryTime: _prev, ...prevRest } = obj.status ?? {};
+      const { lastDiscoveryTime: _next, ...nextRest } = status;
+      if (statusChanged(prevRest as never, nextRest as never))
         await deps.kube.patchStatus({ resource: R, namespace, name, status: statusPatch(obj.status, status) });
     };
 

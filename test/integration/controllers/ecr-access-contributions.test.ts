@@ -50,9 +50,18 @@ async function setup() {
   const store = new ContributionStore(accesses);
   const enqueued = new Set<string>();
   const statuses = new Map<string, unknown>();
+  // Like the API server and the informer: a status write lands on the cached object with a new resourceVersion.
+  let rv = 1;
   const kube = {
     patchStatus: async (o: { namespace: string; name: string; status: unknown }) => {
       statuses.set(`${o.namespace}/${o.name}`, o.status);
+      const cached = accesses.get(o.namespace, o.name);
+      if (cached)
+        accesses.put({
+          ...cached,
+          metadata: { ...cached.metadata, resourceVersion: String(++rv) },
+          status: o.status,
+        } as EcrAccess);
       return {};
     },
   } as unknown as KubeClient;
@@ -69,7 +78,7 @@ async function setup() {
   });
   const access = (name: string, spec: Record<string, unknown>, generation = 1) =>
     accesses.put({ metadata: { namespace: NS, name, uid: `uid-${name}`, generation }, spec } as unknown as EcrAccess);
-  return { store, enqueued, statuses, reconcile, access };
+  return { store, enqueued, statuses, reconcile, access, accesses };
 }
 
 describe("the EcrAccess reconciler's contributions", () => {
@@ -112,5 +121,15 @@ describe("the EcrAccess reconciler's contributions", () => {
     // The cache already shows the move; the access has not been reconciled since.
     s.access("apps", { networkRef: { name: "net-b" }, repositories: ["team/web"] }, 2);
     expect(s.store.contributionsFor(NS, "net-b")).toBeUndefined();
+  });
+
+  it("does not write its status again when a reconcile found nothing new (each write is a watch event that runs it again)", async () => {
+    const s = await setup();
+    s.access("apps", { networkRef: { name: "net-a" }, repositories: ["team/web"] });
+    await s.reconcile(`${NS}/apps`, ctx);
+    await new Promise((r) => setTimeout(r, 5));
+    const before = s.accesses.get(NS, "apps")?.metadata.resourceVersion;
+    await s.reconcile(`${NS}/apps`, ctx);
+    expect(s.accesses.get(NS, "apps")?.metadata.resourceVersion).toBe(before);
   });
 });
