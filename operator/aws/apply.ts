@@ -27,9 +27,20 @@ export interface ApplyOptions {
    * 4 retries from 250 ms doubling (about 4 s at most). This is not waiting for a resource to be available.
    */
   readonly consistencyRetry?: { readonly retries: number; readonly minTimeoutMs: number };
+  /**
+   * Aborted when the reconcile must stop (leadership lost, shutting down): no action starts after that, so at
+   * most the calls already in flight finish. Unstarted actions fail with the retryable code `Aborted`.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const DEFAULT_CONSISTENCY_RETRY = { retries: 4, minTimeoutMs: 250 };
+
+const ABORTED: ClassifiedError = {
+  class: "retryable",
+  code: "Aborted",
+  message: "not started: the reconcile was stopped (leadership lost or shutting down)",
+};
 
 /** Every {@link Ref} an action holds (they name actions of the same plan whose result id they need). */
 export function refsOf(a: Action): Ref[] {
@@ -88,6 +99,8 @@ export async function apply(
   };
 
   const runOne = async (a: Action): Promise<ActionResult> => {
+    // Another instance may lead by now: never start a mutation after the reconcile was told to stop.
+    if (opts.signal?.aborted) return { key: a.key, outcome: "failed", error: ABORTED };
     const deps = (plan.dependsOn.get(a.key) ?? []).filter((d) => present.has(d));
     for (const d of [...deps, ...refsOf(a).map((r) => r.ref)]) {
       const r = results.get(d);

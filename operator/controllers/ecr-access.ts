@@ -190,7 +190,9 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
     // checks (pure) over the network's VPC as it is now
     const ec2 = deps.aws.ec2For(region);
     const owner: OwnerRef = { namespace, name: spec.networkRef.name, uid: network.metadata.uid ?? "" };
-    const topology = await resolveTopology(ec2, { vpcId: network.spec.vpcId, region });
+    // Right after the network's spec changed (new subnets, say), read the VPC's layout now, not from the cache.
+    const fresh = network.status?.observedGeneration !== network.metadata.generation;
+    const topology = await resolveTopology(ec2, { vpcId: network.spec.vpcId, region, fresh });
     const observed = await observe(ec2, {
       owner,
       vpcId: network.spec.vpcId,

@@ -92,15 +92,26 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
       contributions: contributions ?? [],
       deleting,
       dryRun: false,
+      signal: ctx.signal,
     });
 
     logOutcome(ctx.logger, outcome);
-
-    // one status patch, only when it changed (a 409 here throws ConflictError: a quiet requeue).
-    if (!outcome.deletionComplete && statusChanged(obj.status, outcome.status)) {
-      await deps.kube.patchStatus({ resource: R, namespace, name, status: statusPatch(obj.status, outcome.status) });
-    }
     await recordEvents(deps, obj, outcome, ctx.logger);
+    // Stopped mid-way (lost the Lease, shutting down): another instance may lead now; write nothing more.
+    if (ctx.signal.aborted) return done;
+
+    // One status patch, only when it changed, and only onto the version this status was derived from: a
+    // stale cache (e.g. a new leader that has not seen the latest spec) gets a 409, which throws
+    // ConflictError: a quiet requeue that reads the fresh object, never a lower observedGeneration.
+    if (!outcome.deletionComplete && statusChanged(obj.status, outcome.status)) {
+      await deps.kube.patchStatus({
+        resource: R,
+        namespace,
+        name,
+        status: statusPatch(obj.status, outcome.status),
+        ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
+      });
+    }
 
     const stuck =
       !outcome.results.some((r) => r.outcome === "done") &&

@@ -42,6 +42,8 @@ export interface NetworkInput {
   readonly deleting: boolean;
   /** `plan` computes and reports, but never mutates AWS (`ecsnet plan`, and ObserveOnly). */
   readonly dryRun: boolean;
+  /** Aborted when this instance must stop writing (lost leadership, shutdown): no AWS mutation starts after. */
+  readonly signal?: AbortSignal;
 }
 
 /** Everything one reconcile learned and did; the caller writes `status` and schedules the next run. */
@@ -129,7 +131,10 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
   // for this spec): acting on part of it would be the half-made change users must never get.
   const blockedByInput = desired.issues.some((i) => i.blocking);
   const mayApply = !input.dryRun && desired.mode === "Managed" && !(blockedByInput && !input.deleting);
-  const results = mayApply && plan.actions.length > 0 ? await apply(ec2, plan, { owner: input.owner, observed }) : [];
+  const results =
+    mayApply && plan.actions.length > 0
+      ? await apply(ec2, plan, { owner: input.owner, observed }, input.signal ? { signal: input.signal } : {})
+      : [];
 
   const status = deriveStatus(input.prevStatus, { ...base, desired, observed, plan, results });
   const deletionComplete = input.deleting && (desired.mode === "ObserveOnly" || isConverged(plan));
