@@ -42,12 +42,16 @@ async function run(o: Opts, deleting: boolean): Promise<void> {
         },
       });
       ends.push(end);
-      process.stdout.write(`${title}: ${end}\n${renderConditions(outcome.status)}\n`);
+      // ObserveOnly never changes AWS, for apply and destroy alike: say so rather than "deleted".
+      const said = outcome.desired?.mode === "ObserveOnly" ? "ObserveOnly: AWS left unchanged (see ecsnet plan)" : end;
+      process.stdout.write(`${title}: ${said}\n${renderConditions(outcome.status)}\n`);
     }
   } finally {
     aws.close();
   }
-  const ok = ends.every((e) => e === (deleting ? "deleted" : "ready") || (!o.wait && e === "timeout"));
+  const ok = ends.every(
+    (e) => e === (deleting ? "deleted" : "ready") || e === "observe-only" || (!o.wait && e === "timeout"),
+  );
   process.exitCode = ok ? 0 : 1;
 }
 

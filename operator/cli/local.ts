@@ -68,7 +68,7 @@ export interface ConvergeOptions {
 }
 
 /** Why a converge loop ended. */
-export type ConvergeEnd = "ready" | "deleted" | "stalled" | "timeout";
+export type ConvergeEnd = "ready" | "deleted" | "stalled" | "observe-only" | "timeout";
 
 /**
  * Reconcile `m` until Ready (or, deleting, until nothing owned is left), until Stalled on something a
@@ -96,13 +96,15 @@ export async function converge(
     o.onRound?.(round, outcome);
     if (o.deleting && outcome.deletionComplete) return { end: "deleted", outcome };
     if (!o.deleting && isReady(outcome.status, m.generation)) return { end: "ready", outcome };
-    if (
-      outcome.stalled ||
-      (outcome.plan &&
-        outcome.plan.blocked.length > 0 &&
-        outcome.plan.actions.length === 0 &&
-        outcome.plan.pending.length === 0)
-    ) {
+    // ObserveOnly changes nothing, so waiting cannot make it Ready: report what one pass saw.
+    if (!o.deleting && outcome.desired?.mode === "ObserveOnly") return { end: "observe-only", outcome };
+    const onlyBlocked =
+      outcome.plan !== null &&
+      outcome.plan.blocked.length > 0 &&
+      outcome.plan.actions.length === 0 &&
+      outcome.plan.pending.length === 0;
+    // A deletion goes on while it has something to do, even for a Stalled (e.g. invalid) spec.
+    if (onlyBlocked || (!o.deleting && outcome.stalled)) {
       return { end: "stalled", outcome };
     }
     if (Date.now() >= deadline) return { end: "timeout", outcome };

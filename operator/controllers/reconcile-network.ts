@@ -79,8 +79,10 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
       results: [],
       specErrors: validation.errors,
     });
-    // An invalid spec on a deleting object must not hold the finalizer forever: nothing was created from it.
-    return { ...empty, status, stalled: true, deletionComplete: input.deleting };
+    if (!input.deleting) return { ...empty, status, stalled: true, deletionComplete: false };
+    // Deleting an object whose spec no longer validates (e.g. a schema tightened after it was created): what
+    // it created is still found by its owner tags, so tear that down rather than leak it.
+    return teardownByTags(deps, input, status, empty);
   }
   const spec = validation.spec as PrivateEcsNetworkSpec;
   if (input.deleting && spec.deletionPolicy === "Retain") {
@@ -139,4 +141,37 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
   const status = deriveStatus(input.prevStatus, { ...base, desired, observed, plan, results });
   const deletionComplete = input.deleting && (desired.mode === "ObserveOnly" || isConverged(plan));
   return { status, spec, topology, desired, observed, plan, results, stalled: blockedByInput, deletionComplete };
+}
+
+/**
+ * The teardown of an object whose spec is invalid: everything carrying its owner tags in the VPC the raw spec
+ * names is deleted in dependency order (planDeletion with no desired state), unless the raw spec says Retain.
+ * Without a usable vpcId nothing can have been created from it, so deletion is complete.
+ */
+async function teardownByTags(
+  deps: NetworkDeps,
+  input: NetworkInput,
+  status: PrivateEcsNetworkStatus,
+  empty: Omit<NetworkOutcome, "status" | "stalled" | "deletionComplete">,
+): Promise<NetworkOutcome> {
+  const raw = (input.rawSpec ?? {}) as { vpcId?: unknown; region?: unknown; deletionPolicy?: unknown };
+  const vpcId = typeof raw.vpcId === "string" && /^vpc-[0-9a-f]{8,17}$/.test(raw.vpcId) ? raw.vpcId : null;
+  if (vpcId === null || raw.deletionPolicy === "Retain")
+    return { ...empty, status, stalled: true, deletionComplete: true };
+  const region = typeof raw.region === "string" && raw.region !== "" ? raw.region : deps.defaultRegion;
+  const ec2 = deps.ec2For(region);
+  let topology: Topology;
+  try {
+    topology = await resolveTopology(ec2, { vpcId, region });
+  } catch (err) {
+    if (isVpcNotFound(err)) return { ...empty, status, stalled: true, deletionComplete: true };
+    throw err;
+  }
+  const observed = await observe(ec2, { owner: input.owner, vpcId, topology });
+  const plan = planDeletion(null, observed, input.owner, "Delete");
+  const results =
+    !input.dryRun && plan.actions.length > 0
+      ? await apply(ec2, plan, { owner: input.owner, observed }, input.signal ? { signal: input.signal } : {})
+      : [];
+  return { ...empty, topology, observed, plan, results, status, stalled: true, deletionComplete: isConverged(plan) };
 }
