@@ -95,6 +95,8 @@ export class LeaseElector implements Elector {
   private timer: TimerHandle | undefined;
   private inFlight: Promise<void> | undefined;
   private stopped = true;
+  /** When this instance last stepped down for missing the renew deadline (clock ms; 0 = never). */
+  private steppedDownAt = 0;
 
   constructor(opts: LeaseElectorOptions) {
     this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...opts };
@@ -143,6 +145,7 @@ export class LeaseElector implements Elector {
     // Checked on every tick, also while an attempt hangs: a leader that cannot renew in time steps down.
     if (this.state === "leader" && shouldStepDown(this.lastRenewAt, this.clock.now(), this.o.renewDeadlineMs)) {
       this.o.logger?.warn({ lease: this.o.name }, "lease not renewed within the renew deadline; stepping down");
+      this.steppedDownAt = this.clock.now();
       this.setRole("standby");
     }
     if (!this.inFlight) this.inFlight = this.attempt().finally(() => (this.inFlight = undefined));
@@ -153,6 +156,7 @@ export class LeaseElector implements Elector {
 
   private async attempt(): Promise<void> {
     const { store, identity } = this.o;
+    const startedAt = this.clock.now();
     try {
       const stored = await store.get();
       const now = this.clock.now();
@@ -176,6 +180,9 @@ export class LeaseElector implements Elector {
       this.observed = { record: written.record, observedAt: this.clock.now() };
       this.lastRenewAt = now;
       this.noteLeader(identity);
+      // An attempt that was still hanging when we stepped down (renew deadline passed) must not make us lead
+      // again with its old renew time, only to step down at the next tick: the next attempt starts fresh.
+      if (this.steppedDownAt > startedAt) return;
       if (!this.stopped) this.setRole("leader");
     } catch (err) {
       // A conflict means another instance wrote first; anything else is an API problem. Either way,

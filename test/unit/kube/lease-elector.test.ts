@@ -113,4 +113,33 @@ describe("LeaseElector", () => {
     expect(a.role()).toBe("standby");
     expect(log).toEqual(["a leads", "a stops"]);
   });
+
+  it("does not lead again on a renewal that was still hanging when it stepped down at the renew deadline", async () => {
+    const clock = new ManualClock();
+    const mem = new MemoryLease();
+    const log: string[] = [];
+    const store = mem.store();
+    let hold: (() => void) | undefined;
+    // Once leading, the next update hangs until released: the API server answering far too late.
+    let leading = false;
+    const slow: LeaseStore = {
+      ...store,
+      update: async (record, rv) => {
+        if (leading) await new Promise<void>((r) => (hold = r));
+        return store.update(record, rv);
+      },
+    };
+    const e = new LeaseElector({ store: slow, identity: "a", name: "test", clock, random: () => 0.999 });
+    e.start({ onStartedLeading: () => log.push("a leads"), onStoppedLeading: () => log.push("a stops") });
+    await flush();
+    expect(e.role()).toBe("leader");
+    leading = true;
+    await run(clock, 12_000); // past the 10 s renew deadline while the renewal hangs
+    expect(e.role()).toBe("standby");
+    hold?.();
+    await flush();
+    expect(e.role()).toBe("standby");
+    expect(log).toEqual(["a leads", "a stops"]);
+    await e.stop();
+  });
 });
