@@ -6,7 +6,8 @@
  */
 import type { ObservedEndpoint, ObservedSecurityGroupRule } from "./model.js";
 import type { Check } from "./checks.js";
-import { cidrCovers, covers443, fail, pass, shortNameOf, symptom, uniq, type World } from "./checks-world.js";
+import { cidrCovers } from "./cidr.js";
+import { covers443, fail, pass, shortNameOf, symptom, uniq, type World } from "./checks-world.js";
 
 /**
  * `endpoint-sg:<sg>` per security group on the available `endpoints`: an endpoint with several groups admits

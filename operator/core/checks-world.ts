@@ -36,27 +36,6 @@ const SYMPTOM: Record<string, string> = {
  */
 export const symptom = (e: string): string => SYMPTOM[e] ?? `calls to ${e} from the tasks will time out`;
 
-/** IPv4 CIDR → [network, prefix], or null when not IPv4. Does not validate octet ranges (AWS already did). */
-function parseCidr(cidr: string): [number, number] | null {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-  if (!m) return null;
-  const ip = m.slice(1, 5).reduce((acc, o) => acc * 256 + Number(o), 0);
-  return [ip, Number(m[5])];
-}
-
-/**
- * True when `outer` contains every address of `inner` (IPv4 only: false for anything else).
- * False rather than an error for IPv6 or malformed text, so a check never passes on what it cannot compare.
- */
-export function cidrCovers(outer: string, inner: string): boolean {
-  const o = parseCidr(outer);
-  const i = parseCidr(inner);
-  if (!o || !i || i[1] < o[1]) return false;
-  // Arithmetic, not bit operations: JS bitwise ops are signed 32-bit and break on addresses ≥ 128.0.0.0.
-  const size = 2 ** (32 - o[1]);
-  return Math.floor(o[0] / size) === Math.floor(i[0] / size);
-}
-
 /**
  * Does the rule admit tcp/443? (`-1` = all protocols and ports.) Protocol "6" is tcp by number, as the
  * API may report it. Says nothing about the rule's direction or source; callers filter those.

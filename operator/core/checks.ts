@@ -21,7 +21,7 @@ import { checkEndpointSecurityGroups, checkTaskEgress } from "./checks-security-
 import { buildWorld, findEndpoint, shortNameOf, uniq } from "./checks-world.js";
 import type { WorkloadNeeds } from "./workload-needs.js";
 
-export { cidrCovers } from "./checks-world.js";
+export { cidrCovers } from "./cidr.js";
 
 /** One link of the path. `ok: false` always comes with a `fix`. */
 export interface Check {

@@ -9,6 +9,7 @@ import type { DesiredIngressRule, DesiredNetwork, Key, ObservedNetwork, Observed
 import { key } from "./model.js";
 import { isOurs } from "./ownership.js";
 import { opKey, type Draft } from "./waves.js";
+import { cidrCovers } from "./cidr.js";
 
 /**
  * What the endpoint planner needs from the security group step. Plain data; produced by
@@ -51,29 +52,7 @@ export function coversRule(o: ObservedSecurityGroupRule, d: DesiredIngressRule):
   const portOk = o.protocol === "-1" || (o.protocol === d.protocol && o.fromPort <= d.fromPort && o.toPort >= d.toPort);
   if (!portOk) return false;
   if (d.sourceSecurityGroupId) return o.sourceSecurityGroupId === d.sourceSecurityGroupId;
-  return o.cidr !== undefined && d.cidr !== undefined && cidrContains(o.cidr, d.cidr);
-}
-
-/**
- * True when IPv4 CIDR `outer` contains `inner` (equal counts). Malformed input → false: a rule we cannot read
- * never counts as covering, so a given group is blocked rather than trusted on a guess.
- */
-export function cidrContains(outer: string, inner: string): boolean {
-  const a = parseCidr(outer);
-  const b = parseCidr(inner);
-  if (!a || !b || a.bits > b.bits) return false;
-  const mask = a.bits === 0 ? 0 : (~0 << (32 - a.bits)) >>> 0;
-  return (a.ip & mask) >>> 0 === (b.ip & mask) >>> 0;
-}
-
-// IPv4 CIDR → unsigned address and prefix length, or null (out-of-range octets or prefix, IPv6, junk).
-function parseCidr(c: string): { ip: number; bits: number } | null {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c);
-  if (!m) return null;
-  const parts = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (parts.some((p) => p > 255) || bits > 32) return null;
-  return { ip: parts.reduce((acc, p) => ((acc << 8) | p) >>> 0, 0), bits };
+  return o.cidr !== undefined && d.cidr !== undefined && cidrCovers(o.cidr, d.cidr);
 }
 
 /**
