@@ -14,6 +14,7 @@ import type {
   HandlerExecutionContext,
   MetadataBearer,
 } from "@aws-sdk/types";
+import { throwIfAborted } from "./abort-scope.js";
 import { classifyAwsError } from "./errors.js";
 import { Ec2Limiter } from "./throttle.js";
 
@@ -102,7 +103,11 @@ export function installLimiter(ec2: EC2Client, limiter: Ec2Limiter): void {
   ec2.middlewareStack.addRelativeTo(
     (next: FinalizeHandler<object, MetadataBearer>, context: HandlerExecutionContext) =>
       async (args: FinalizeHandlerArguments<object>) => {
-        await limiter.acquire(operationOf(context.commandName));
+        const operation = operationOf(context.commandName);
+        throwIfAborted(operation);
+        await limiter.acquire(operation);
+        // The wait for a token can be long (CreateVpcEndpoint: 3.3 s each): look again before sending.
+        throwIfAborted(operation);
         return next(args);
       },
     { relation: "before", toMiddleware: "httpSigningMiddleware", name: "ecsnetEc2Limiter" },

@@ -19,6 +19,7 @@ import { addFinalizer, hasFinalizer, removeFinalizer } from "../kube/finalizers.
 import type { Metrics } from "../observability/metrics.js";
 import { done, requeueAfter, type ReconcileResult } from "../runtime/result.js";
 import type { Reconcile, ReconcileContext } from "../runtime/controller.js";
+import { withAbortSignal } from "../aws/abort-scope.js";
 import { reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "./reconcile-network.js";
 import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
 import { statusPatch } from "./status-patch.js";
@@ -84,16 +85,19 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
       ctx.logger.debug("waiting for EcrAccess discovery before planning");
       return requeueAfter(1_000);
     }
-    const outcome = await reconcileNetwork(deps.aws, {
-      owner: { namespace, name, uid: obj.metadata.uid ?? "" },
-      generation: obj.metadata.generation ?? 1,
-      rawSpec: obj.spec,
-      prevStatus: obj.status,
-      contributions: contributions ?? [],
-      deleting,
-      dryRun: false,
-      signal: ctx.signal,
-    });
+    // Every AWS call of this reconcile stops starting once the signal is aborted (lost Lease, shutdown).
+    const outcome = await withAbortSignal(ctx.signal, () =>
+      reconcileNetwork(deps.aws, {
+        owner: { namespace, name, uid: obj.metadata.uid ?? "" },
+        generation: obj.metadata.generation ?? 1,
+        rawSpec: obj.spec,
+        prevStatus: obj.status,
+        contributions: contributions ?? [],
+        deleting,
+        dryRun: false,
+        signal: ctx.signal,
+      }),
+    );
 
     logOutcome(ctx.logger, outcome);
     await recordEvents(deps, obj, outcome, ctx.logger);

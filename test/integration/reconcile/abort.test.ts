@@ -2,6 +2,7 @@
  * A reconcile told to stop (its instance lost the Lease, or is shutting down) starts no AWS mutation:
  * another instance may already lead.
  */
+import { withAbortSignal } from "../../../operator/aws/abort-scope.js";
 import { reconcileNetwork } from "../../../operator/controllers/reconcile-network.js";
 import { freshVpc, natEgress, network, ownedWorld, startWorld, type World } from "./world.js";
 
@@ -45,4 +46,16 @@ it("starts no mutation once its signal is aborted, and reports every planned act
     sgs: 0,
     eips: 0,
   });
+});
+
+it("sends no AWS request at all from inside an aborted reconcile's scope, reads included", async () => {
+  const stop = new AbortController();
+  stop.abort();
+  w.target.sandbox?.admin.resetCalls();
+  await expect(
+    withAbortSignal(stop.signal, () => w.ec2.describeVpcEndpoints({ vpcId: "vpc-0123456789abcdef0" })),
+  ).rejects.toMatchObject({ name: "AbortError" });
+  if (w.target.sandbox) expect(w.target.sandbox.admin.calls()).toEqual({});
+  // Outside the scope the same call goes through.
+  await expect(w.ec2.describeVpcEndpoints({ vpcId: "vpc-0123456789abcdef0" })).resolves.toEqual([]);
 });
