@@ -56,14 +56,7 @@ export async function discoverWorkloads(ecs: EcsPort, input: DiscoverInput): Pro
       securityGroups: s.securityGroups,
       taskDefinitionArn: s.taskDefinitionArn,
       ...(td?.networkMode ? { networkMode: td.networkMode } : {}),
-      containers: (td?.containers ?? []).map((c) => ({
-        name: c.name,
-        image: c.image,
-        ...(c.logDriver ? { logDriver: c.logDriver } : {}),
-        secretRefs: c.secretRefs,
-        ...(c.registryCredentials ? { registryCredentials: c.registryCredentials } : {}),
-        environmentFiles: c.environmentFiles,
-      })),
+      containers: td?.containers ?? [],
     };
   });
   return {

@@ -4,6 +4,7 @@
  * Every method rejects with the SDK's error unchanged (classify it once with `classifyAwsError`); list
  * methods follow pagination to the end. Nothing here writes.
  */
+import type { DiscoveredContainer } from "../core/workload-needs.js";
 
 /** A service as DescribeServices reports it (the parts discovery uses). */
 export interface EcsServiceRecord {
@@ -22,16 +23,8 @@ export interface EcsServiceRecord {
   readonly securityGroups: readonly string[];
 }
 
-/** One container definition (the parts discovery uses). */
-export interface EcsContainerRecord {
-  readonly name: string;
-  readonly image: string;
-  readonly logDriver?: string;
-  /** `valueFrom` of container secrets and of log-configuration secretOptions. */
-  readonly secretRefs: readonly string[];
-  readonly registryCredentials?: string;
-  readonly environmentFiles: readonly { readonly type: string; readonly value: string }[];
-}
+/** One container definition (the parts discovery uses): core's plain-data shape, so discovery passes it on. */
+export type EcsContainerRecord = DiscoveredContainer;
 
 /** A task definition as DescribeTaskDefinition reports it (the parts discovery uses). */
 export interface EcsTaskDefinitionRecord {
