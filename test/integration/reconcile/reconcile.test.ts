@@ -25,7 +25,8 @@ import {
   ownedWorld,
   reconcileUntilDone,
   startWorld,
-  MUTATIONS,
+  countingPort,
+  tapPort,
   type World,
 } from "./world.js";
 import type { Ec2Port } from "../../../operator/aws/ec2-port.js";
@@ -48,22 +49,6 @@ const once = (m: NetworkManifest, port: Ec2Port = w.ec2) =>
     deleting: false,
     dryRun: false,
   });
-
-/** Count the mutating calls made through a port. */
-function counting(port: Ec2Port): { port: Ec2Port; count: () => number } {
-  let n = 0;
-  const p = new Proxy(port, {
-    get(t, prop, r) {
-      const fn = Reflect.get(t, prop, r) as unknown;
-      if (typeof fn !== "function") return fn;
-      return (...a: unknown[]) => {
-        if ((MUTATIONS as readonly string[]).includes(String(prop))) n++;
-        return (fn as (...x: unknown[]) => unknown).apply(t, a);
-      };
-    },
-  });
-  return { port: p, count: () => n };
-}
 
 const services = (eps: { ServiceName?: string }[]) =>
   eps.map((e) => e.ServiceName!.split(".").slice(3).join(".")).sort();
@@ -113,7 +98,7 @@ describe("a cold apply", () => {
     const vpc = await freshVpc(w);
     const m = network(vpc, natEgress(vpc));
     expect((await reconcileUntilDone(w, m)).end).toBe("ready");
-    const c = counting(w.ec2);
+    const c = countingPort(w.ec2);
     const again = await once(m, c.port);
     expect(again.plan?.actions).toEqual([]);
     expect(c.count()).toBe(0);
@@ -127,16 +112,7 @@ describe("a drift sweep of a converged network", () => {
     const { end, outcome } = await reconcileUntilDone(w, m);
     expect(end).toBe("ready");
     const calls: string[] = [];
-    const port = new Proxy(w.ec2, {
-      get(t, prop, r) {
-        const fn = Reflect.get(t, prop, r) as unknown;
-        if (typeof fn !== "function") return fn;
-        return (...a: unknown[]) => {
-          calls.push(String(prop));
-          return (fn as (...x: unknown[]) => unknown).apply(t, a);
-        };
-      },
-    });
+    const port = tapPort(w.ec2, { before: (m) => void calls.push(m) });
     const sweep = (generation: number) =>
       reconcileNetwork(w.deps(port), {
         owner: m.owner,
@@ -285,7 +261,7 @@ describe("a crash after any mutating call of a cold apply", () => {
     async () => {
       const probe = await freshVpc(w);
       const pm = network(probe, natEgress(probe));
-      const c = counting(w.ec2);
+      const c = countingPort(w.ec2);
       expect((await reconcileUntilDone(w, pm, { port: c.port })).end).toBe("ready");
       const total = c.count();
       expect(total).toBeGreaterThanOrEqual(10);

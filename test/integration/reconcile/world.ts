@@ -144,6 +144,36 @@ export const MUTATIONS = [
   "createTags",
 ] as const;
 
+/**
+ * `port` with hooks around every method call: `before(method)` may throw to refuse the call, `after(method)`
+ * runs once the call succeeded (and may throw to "lose" its result). The one place tests observe a port.
+ */
+export function tapPort(
+  port: Ec2Port,
+  hooks: { before?: (method: string) => void; after?: (method: string) => void },
+): Ec2Port {
+  return new Proxy(port, {
+    get(target, prop, receiver) {
+      const fn = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof fn !== "function") return fn;
+      return async (...args: unknown[]) => {
+        hooks.before?.(String(prop));
+        const out = await (fn as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        hooks.after?.(String(prop));
+        return out;
+      };
+    },
+  });
+}
+
+const isMutation = (method: string) => (MUTATIONS as readonly string[]).includes(method);
+
+/** `port`, counting the mutating calls made through it. */
+export function countingPort(port: Ec2Port): { port: Ec2Port; count: () => number } {
+  let n = 0;
+  return { port: tapPort(port, { before: (m) => void (isMutation(m) && n++) }), count: () => n };
+}
+
 /** Thrown by {@link crashingPort} in place of every call after the crash point. */
 export class SimulatedCrash extends Error {
   override readonly name = "SimulatedCrash";
@@ -159,19 +189,15 @@ export function crashingPort(
 ): { port: Ec2Port; mutations: () => number; crashed: () => boolean } {
   let count = 0;
   let crashed = false;
-  const wrapped = new Proxy(port, {
-    get(target, prop, receiver) {
-      const fn = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof fn !== "function") return fn;
-      return async (...args: unknown[]) => {
-        if (crashed) throw new SimulatedCrash("process is gone");
-        const out = await (fn as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        if ((MUTATIONS as readonly string[]).includes(String(prop)) && ++count >= n) {
-          crashed = true;
-          throw new SimulatedCrash(`crash after mutating call #${count} (${String(prop)})`);
-        }
-        return out;
-      };
+  const wrapped = tapPort(port, {
+    before: () => {
+      if (crashed) throw new SimulatedCrash("process is gone");
+    },
+    after: (method) => {
+      if (isMutation(method) && ++count >= n) {
+        crashed = true;
+        throw new SimulatedCrash(`crash after mutating call #${count} (${method})`);
+      }
     },
   });
   return { port: wrapped, mutations: () => count, crashed: () => crashed };
