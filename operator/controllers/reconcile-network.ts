@@ -7,10 +7,10 @@
  *
  * It never waits for AWS state transitions: pending things are reported and the caller requeues.
  */
-import { validateSpec } from "../api/validate.js";
+import { validateSpec, type SpecError } from "../api/validate.js";
 import type { PrivateEcsNetworkSpec, PrivateEcsNetworkStatus } from "../api/private-ecs-network.js";
 import { isConverged, type Plan } from "../core/actions.js";
-import type { ActionResult } from "../core/errors.js";
+import type { ActionResult, ClassifiedError } from "../core/errors.js";
 import type { Contribution, DesiredNetwork, ObservedNetwork, OwnerRef, Topology } from "../core/model.js";
 import { computeDesired } from "../core/desired.js";
 import { plan as planChanges } from "../core/plan.js";
@@ -67,18 +67,14 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
   const contributors = input.contributions.map((c) => c.source);
   const base = { generation: input.generation, now: now(), contributors, deleting: input.deleting };
   const empty = { spec: null, topology: null, desired: null, observed: null, plan: null, results: [] };
+  // The status of a reconcile that stopped before it had a plan (invalid spec, Retain, no VPC).
+  const statusWithoutPlan = (why: { specErrors?: readonly SpecError[]; error?: ClassifiedError } = {}) =>
+    deriveStatus(input.prevStatus, { ...base, desired: null, observed: null, plan: null, results: [], ...why });
 
   // validate: bad input is reported before any AWS call, so it can never cause a half-made change.
   const validation = validateSpec("PrivateEcsNetwork", input.rawSpec);
   if (!validation.ok) {
-    const status = deriveStatus(input.prevStatus, {
-      ...base,
-      desired: null,
-      observed: null,
-      plan: null,
-      results: [],
-      specErrors: validation.errors,
-    });
+    const status = statusWithoutPlan({ specErrors: validation.errors });
     if (!input.deleting) return { ...empty, status, stalled: true, deletionComplete: false };
     // Deleting an object whose spec no longer validates (e.g. a schema tightened after it was created): what
     // it created is still found by its owner tags, so tear that down rather than leak it.
@@ -86,7 +82,7 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
   }
   const spec = validation.spec as PrivateEcsNetworkSpec;
   if (input.deleting && spec.deletionPolicy === "Retain") {
-    const status = deriveStatus(input.prevStatus, { ...base, desired: null, observed: null, plan: null, results: [] });
+    const status = statusWithoutPlan();
     return { ...empty, spec, status, stalled: false, deletionComplete: true };
   }
   const region = spec.region ?? deps.defaultRegion;
@@ -104,14 +100,7 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
       ? { class: "terminal" as const, code: "VpcNotFound", message: `VPC ${spec.vpcId} does not exist in ${region}` }
       : classifyAwsError(err);
     if (error.class !== "terminal") throw err;
-    const status = deriveStatus(input.prevStatus, {
-      ...base,
-      desired: null,
-      observed: null,
-      plan: null,
-      results: [],
-      error,
-    });
+    const status = statusWithoutPlan({ error });
     // Deleting an object whose VPC is gone: nothing of ours can be left in it.
     return { ...empty, spec, status, stalled: true, deletionComplete: input.deleting && isVpcNotFound(err) };
   }
