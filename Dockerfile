@@ -1,6 +1,6 @@
 # Built and run on the current Node LTS (docs/adr/0001). Two stages: compile, then a slim runtime with
 # production dependencies only, as a non-root user.
-FROM node:24-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -9,11 +9,11 @@ COPY operator ./operator
 COPY bench ./bench
 RUN npx tsc -p tsconfig.build.json
 
-FROM node:24-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY crds ./crds

@@ -1,3 +1,14 @@
 #!/usr/bin/env node
 // The installed command: the compiled entry point (built by `npm ci` through the `prepare` script).
-import "../dist/operator/main.js";
+// ecsnet runs on Node.js 24 LTS (docs/adr/0001). `npm ci` installs that Node into node_modules/.bin, which
+// `npx ecsnet` and npm scripts put first on PATH; an older Node started by hand gets a plain answer instead
+// of a crash deep inside a dependency.
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 24) {
+  process.stderr.write(
+    `ecsnet: needs Node.js 24 LTS, this is ${process.version}. Run it as "npx ecsnet ..." from the project ` +
+      `(npm ci installed Node 24 into node_modules/.bin), or install Node 24.\n`,
+  );
+  process.exit(1);
+}
+await import("../dist/operator/main.js");
