@@ -168,6 +168,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         ...(o.leaderElection.leaseDurationMs ? { leaseDurationMs: o.leaderElection.leaseDurationMs } : {}),
         ...(o.leaderElection.renewDeadlineMs ? { renewDeadlineMs: o.leaderElection.renewDeadlineMs } : {}),
         ...(o.leaderElection.retryPeriodMs ? { retryPeriodMs: o.leaderElection.retryPeriodMs } : {}),
+        where: { namespace: o.leaderElection.namespace, server: kubeConfig.getCurrentCluster()?.server ?? "" },
         logger: o.logger,
         metrics,
       })

@@ -13,13 +13,19 @@
  * - The server closing a watch normally: resume from the last resourceVersion at once.
  * - Watchdog: a watch silent for `watchdogMs` (default 5 min; bookmarks count as activity) is
  *   restarted, because watches are known to go quiet without an error (client-node #364, #596).
+ * - Health: every list, watch connect, event or close, failed or not, counts as progress; `liveness()` fails
+ *   when there was none for `livenessDeadlineMs` (the watchdog's restart did not help: a request that never
+ *   returns). `problem()` says why the informer cannot list or watch (CRD missing, RBAC, API server down),
+ *   logged once per distinct cause rather than once per retry.
  */
 import { Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Metrics } from "../observability/metrics.js";
 import { systemClock, type Clock, type TimerHandle } from "../runtime/clock.js";
+import { progressLiveness, ProblemSlot, type Liveness, type Problem } from "../runtime/health.js";
 import type { KeySource } from "../runtime/manager.js";
 import { collectionPath, statusOf, type KubeClient, type KubeObject, type ResourceRef } from "./client.js";
+import { briefError, explainKubeError } from "./explain.js";
 
 /** Options of {@link Informer}. */
 export interface InformerOptions {
@@ -33,6 +39,8 @@ export interface InformerOptions {
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Restart a watch with no event (bookmarks included) for this long. Default 300 000 ms. */
   readonly watchdogMs?: number;
+  /** `liveness()` fails after this long without progress. Default twice `watchdogMs`. */
+  readonly livenessDeadlineMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
@@ -78,6 +86,9 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
   private resourceVersion = "";
   private failures = 0;
   private lastActivity = 0;
+  /** Last time a request settled or the server said anything (see module doc: Health). */
+  private lastProgressAt = 0;
+  private readonly problemSlot: ProblemSlot;
   private request: AbortController | undefined;
   private timer: TimerHandle | undefined;
   private watchdog: TimerHandle | undefined;
@@ -96,12 +107,14 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
     this.clock = o.clock ?? systemClock;
     this.watch = o.watch ?? new Watch(o.client.kubeConfig);
     o.metrics?.initInformer(this.name);
+    this.problemSlot = new ProblemSlot(o.logger, { informer: this.name });
   }
 
   /** Begin listing and watching. No-op if running. */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.lastProgressAt = this.clock.now();
     this.armWatchdog();
     void this.run(++this.session);
   }
@@ -123,6 +136,18 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
 
   hasSynced(): boolean {
     return this.syncedFlag;
+  }
+
+  /** Not alive when no request settled and no event came for the liveness deadline while running. */
+  liveness(): Liveness {
+    if (!this.running) return { ok: true };
+    const deadline = this.o.livenessDeadlineMs ?? 2 * (this.o.watchdogMs ?? 300_000);
+    return progressLiveness(`informer ${this.name}`, this.lastProgressAt, this.clock.now(), deadline);
+  }
+
+  /** Why the informer cannot list or watch now, or undefined. */
+  problem(): Problem | undefined {
+    return this.problemSlot.get();
   }
 
   /** The cached object, or undefined. Use `namespace` "" (or omit) for cluster-scoped objects. */
@@ -153,8 +178,11 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
       if (this.resourceVersion === "") {
         const sel = this.o.labelSelector === undefined ? {} : { labelSelector: this.o.labelSelector };
         const ns = this.o.namespace === undefined ? {} : { namespace: this.o.namespace };
-        const list = await this.o.client.list<T>({ resource: this.o.resource, ...ns, ...sel });
+        const list = await this.o.client.list<T>({ resource: this.o.resource, ...ns, ...sel }).catch((err: unknown) => {
+          throw Object.assign(new InformerCallError(err), { verb: "list" });
+        });
         if (stale()) return;
+        this.lastProgressAt = this.clock.now();
         this.replaceAll(list.items);
         this.resourceVersion = list.resourceVersion;
         this.failures = 0;
@@ -169,22 +197,36 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
       this.watchStartedAt = this.clock.now();
       this.watchEvents = 0;
       this.streamError = undefined;
-      const req = await this.watch.watch(
-        path,
-        query,
-        (type: string, obj: unknown) => !stale() && this.onEvent(type, obj as T & { code?: number }),
-        (err: unknown) => !stale() && this.onDone(err),
-      );
+      const req = await this.watch
+        .watch(
+          path,
+          query,
+          (type: string, obj: unknown) => !stale() && this.onEvent(type, obj as T & { code?: number }),
+          (err: unknown) => !stale() && this.onDone(err),
+        )
+        .catch((err: unknown) => {
+          throw new InformerCallError(err);
+        });
       // The watch may have been superseded while connecting: close it, it must not feed the cache.
       if (stale()) req.abort();
-      else this.request = req;
-    } catch (err) {
-      if (!stale()) this.restart(statusOf(err) === 410 ? "gone" : "error", err);
+      else {
+        this.request = req;
+        this.lastProgressAt = this.clock.now();
+        this.problemSlot.set(undefined);
+      }
+    } catch (e) {
+      if (stale()) return;
+      this.lastProgressAt = this.clock.now();
+      const err = e instanceof InformerCallError ? e.cause : e;
+      const status = statusOf(err);
+      if (status !== 410) this.noteFailure(err, e instanceof InformerCallError ? e.verb : "watch");
+      this.restart(status === 410 ? "gone" : "error", err);
     }
   }
 
   private onEvent(type: string, obj: T & { code?: number }): void {
     this.lastActivity = this.clock.now();
+    this.lastProgressAt = this.lastActivity;
     if (type === "ERROR") {
       // 410: our resourceVersion is too old. Relist when the server ends this watch (onDone).
       if (obj.code === 410) this.resourceVersion = "";
@@ -201,6 +243,7 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
 
   private onDone(err: unknown): void {
     this.request = undefined;
+    this.lastProgressAt = this.clock.now();
     if (!this.running) return;
     if (err) return this.restart(statusOf(err) === 410 ? "gone" : "error", err);
     if (this.resourceVersion === "") return this.restart("gone");
@@ -229,15 +272,39 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
       this.failures++;
     }
     this.o.metrics?.informerRestartsTotal.inc({ resource: this.name });
-    this.o.logger?.warn(
-      { resource: this.name, reason, delayMs: Math.round(delayMs), err: error },
+    // A failure already explained by problem() was logged once there; each retry is only debug detail.
+    const level = reason === "error" && this.problemSlot.get() ? "debug" : "warn";
+    this.o.logger?.[level](
+      { resource: this.name, reason, delayMs: Math.round(delayMs), ...(error ? { err: briefError(error) } : {}) },
       "informer restarting",
     );
     this.o.onRestart?.({ reason, delayMs, error });
     this.backingOff = delayMs > 0;
+    // Waiting out a backoff is not being stuck: progress is due when the retry fires.
+    if (delayMs > 0) this.lastProgressAt = Math.max(this.lastProgressAt, this.clock.now() + delayMs);
     this.timer = this.clock.setTimer(() => {
       if (this.running && session === this.session) void this.run(session);
     }, delayMs);
+  }
+
+  /** Record why a list or watch failed (logged once per distinct cause). */
+  private noteFailure(err: unknown, verb: "list" | "watch"): void {
+    this.problemSlot.set(
+      explainKubeError(err, {
+        verb,
+        resource: this.o.resource,
+        ...(this.o.namespace !== undefined ? { namespace: this.o.namespace } : {}),
+        ...(this.server() ? { server: this.server() } : {}),
+      }),
+    );
+  }
+
+  private server(): string | undefined {
+    try {
+      return this.o.client.kubeConfig?.getCurrentCluster()?.server;
+    } catch {
+      return undefined;
+    }
   }
 
   private armWatchdog(): void {
@@ -272,5 +339,14 @@ export class Informer<T extends KubeObject = KubeObject> implements KeySource {
 
   private emit(key: string): void {
     for (const l of this.listeners) l(key);
+  }
+}
+
+/** Carries which call of a session failed, so the problem names the verb. */
+class InformerCallError extends Error {
+  override readonly name = "InformerCallError";
+  verb: "list" | "watch" = "watch";
+  constructor(override readonly cause: unknown) {
+    super("informer call failed", { cause });
   }
 }

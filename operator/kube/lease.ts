@@ -5,13 +5,20 @@
  * with optimistic concurrency through a {@link LeaseStore}. As leader it steps down when it has not
  * renewed for `renewDeadlineMs`, or at once when it reads another holder. `stop()` releases a Lease
  * it holds so a standby takes over at its next attempt.
+ *
+ * Health: an attempt that ends, however it ends, is progress; `liveness()` fails when none ended for
+ * `livenessDeadlineMs` (an attempt hanging on a request that never returns, or the loop's timer chain
+ * broken). `problem()` explains attempts that keep failing (the Lease's namespace missing, RBAC, the API
+ * server unreachable); it is logged once per distinct cause, not once per retry period.
  */
 import type { Logger } from "pino";
 import type { Metrics } from "../observability/metrics.js";
 import { systemClock, type Clock, type TimerHandle } from "../runtime/clock.js";
 import type { ElectionCallbacks, Elector, ElectorRole } from "../runtime/manager.js";
+import { progressLiveness, ProblemSlot, type Liveness, type Problem } from "../runtime/health.js";
 import { isConflict } from "../runtime/result.js";
 import type { KubeClient, KubeObject, ResourceRef } from "./client.js";
+import { explainKubeError } from "./explain.js";
 import {
   decide,
   observe,
@@ -75,6 +82,13 @@ export interface LeaseElectorOptions {
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
+  /**
+   * `liveness()` fails after this long without an attempt ending. Default leaseDuration + 20 s, the
+   * tolerance kube-controller-manager gives client-go's leader-election healthz adaptor.
+   */
+  readonly livenessDeadlineMs?: number;
+  /** Where the Lease lives and the API server's URL, for problem messages. */
+  readonly where?: { readonly namespace?: string; readonly server?: string };
   readonly clock?: Clock;
   /** Jitter source in [0, 1); default Math.random. */
   readonly random?: () => number;
@@ -97,12 +111,28 @@ export class LeaseElector implements Elector {
   private stopped = true;
   /** When this instance last stepped down for missing the renew deadline (clock ms; 0 = never). */
   private steppedDownAt = 0;
+  /** When the last attempt ended (or the loop started): the elector's progress. */
+  private lastProgressAt = 0;
+  private readonly problemSlot: ProblemSlot;
 
   constructor(opts: LeaseElectorOptions) {
     this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...opts };
     if (this.o.renewDeadlineMs >= this.o.leaseDurationMs)
       throw new RangeError("renewDeadlineMs must be < leaseDurationMs");
     this.clock = opts.clock ?? systemClock;
+    this.problemSlot = new ProblemSlot(opts.logger, { lease: opts.name });
+  }
+
+  /** Not alive when no attempt ended for the liveness deadline while running. */
+  liveness(): Liveness {
+    if (this.stopped) return { ok: true };
+    const deadline = this.o.livenessDeadlineMs ?? this.o.leaseDurationMs + 20_000;
+    return progressLiveness(`leader election ${this.o.name}`, this.lastProgressAt, this.clock.now(), deadline);
+  }
+
+  /** Why attempts keep failing, or undefined while they succeed. */
+  problem(): Problem | undefined {
+    return this.problemSlot.get();
   }
 
   /** "unknown" until the first attempt finished, then "leader" or "standby". */
@@ -119,6 +149,7 @@ export class LeaseElector implements Elector {
   start(callbacks: ElectionCallbacks = {}): void {
     this.callbacks = callbacks;
     this.stopped = false;
+    this.lastProgressAt = this.clock.now();
     this.o.metrics?.leader.set({ name: this.o.name }, 0);
     this.tick();
   }
@@ -148,7 +179,11 @@ export class LeaseElector implements Elector {
       this.steppedDownAt = this.clock.now();
       this.setRole("standby");
     }
-    if (!this.inFlight) this.inFlight = this.attempt().finally(() => (this.inFlight = undefined));
+    if (!this.inFlight)
+      this.inFlight = this.attempt().finally(() => {
+        this.inFlight = undefined;
+        this.lastProgressAt = this.clock.now();
+      });
     // client-go jitters the acquire period by up to 1.2x so standbys do not hit the API server together.
     const jitter = this.state === "leader" ? 1 : 1 + (this.o.random ?? Math.random)() * 0.2;
     this.timer = this.clock.setTimer(() => this.tick(), this.o.retryPeriodMs * jitter);
@@ -157,6 +192,7 @@ export class LeaseElector implements Elector {
   private async attempt(): Promise<void> {
     const { store, identity } = this.o;
     const startedAt = this.clock.now();
+    let verb = "get";
     try {
       const stored = await store.get();
       const now = this.clock.now();
@@ -171,12 +207,15 @@ export class LeaseElector implements Elector {
       if (this.stopped) return;
       if (d.kind === "wait") {
         // Someone else holds a live Lease. If we thought we led, it was taken from us: step down now.
+        this.problemSlot.set(undefined);
         this.noteLeader(d.holder);
         this.setRole("standby");
         return;
       }
+      verb = d.kind === "create" ? "create" : "update";
       const written =
         d.kind === "create" ? await store.create(d.record) : await store.update(d.record, stored!.resourceVersion);
+      this.problemSlot.set(undefined);
       this.observed = { record: written.record, observedAt: this.clock.now() };
       this.lastRenewAt = now;
       this.noteLeader(identity);
@@ -187,7 +226,16 @@ export class LeaseElector implements Elector {
     } catch (err) {
       // A conflict means another instance wrote first; anything else is an API problem. Either way,
       // retry next period; a leader keeps leading until the renew deadline passes (checked in tick).
-      if (!isConflict(err)) this.o.logger?.warn({ err, lease: this.o.name }, "lease attempt failed");
+      // The cause is logged once (problemSlot), not every retry period.
+      if (!isConflict(err))
+        this.problemSlot.set(
+          explainKubeError(err, {
+            verb,
+            resource: LEASE,
+            ...(this.o.where?.namespace ? { namespace: this.o.where.namespace } : {}),
+            ...(this.o.where?.server ? { server: this.o.where.server } : {}),
+          }),
+        );
       if (this.state === "unknown") this.setRole("standby");
     }
   }

@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { ReconcileOutcome, type Metrics } from "../observability/metrics.js";
+import { ALIVE, type Liveness } from "./health.js";
 import { isConflict, isTerminal, type ReconcileResult } from "./result.js";
 import { WorkQueue } from "./work-queue.js";
 
@@ -35,8 +36,15 @@ export interface ControllerOptions {
   readonly queue?: WorkQueue;
   readonly logger: Logger;
   readonly metrics?: Metrics;
-  /** Clock for reconcile durations. Default `performance.now`. */
+  /** Clock for reconcile durations and liveness, in ms. Default `performance.now`. */
   readonly now?: () => number;
+  /**
+   * A reconcile running longer than this makes `liveness()` fail: reconciles never wait on AWS (they
+   * requeue instead), so one this long is hung on a call that will not return, and its worker with it.
+   * Default 10 minutes, far above the slowest healthy reconcile (a first convergence queued behind the
+   * EC2 limiter's CreateVpcEndpoint pace).
+   */
+  readonly stuckAfterMs?: number;
 }
 
 /** Options of {@link Controller.stop}. */
@@ -60,6 +68,8 @@ export class Controller {
    * and a start right after (the Lease taken back) gets a fresh queue that knows nothing of them.
    */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Start time of every reconcile running now, by reconcile id. */
+  private readonly startedAt = new Map<string, { key: string; at: number }>();
 
   constructor(opts: ControllerOptions) {
     if (!(opts.concurrency >= 1)) throw new RangeError(`concurrency must be >= 1, got ${opts.concurrency}`);
@@ -73,6 +83,20 @@ export class Controller {
   /** True between `start()` and `stop()` (a stopped controller ignores `enqueue`). */
   get running(): boolean {
     return this.workers.length > 0;
+  }
+
+  /** Not alive when a reconcile has been running for longer than `stuckAfterMs`. */
+  liveness(): Liveness {
+    const limit = this.opts.stuckAfterMs ?? 600_000;
+    const now = this.now();
+    for (const r of this.startedAt.values()) {
+      if (now - r.at > limit)
+        return {
+          ok: false,
+          message: `controller ${this.name}: reconcile of ${r.key} running for ${Math.round((now - r.at) / 1000)}s (deadline ${limit / 1000}s)`,
+        };
+    }
+    return ALIVE;
   }
 
   /** Ask for a run of `key`. Ignored while stopped (the next start relists everything anyway). */
@@ -141,6 +165,7 @@ export class Controller {
     const reconcileId = randomUUID();
     const logger = this.opts.logger.child({ controller: name, key, reconcileId });
     const started = this.now();
+    this.startedAt.set(reconcileId, { key, at: started });
     const count = (result: ReconcileOutcome) => metrics?.reconcileTotal.inc({ controller: name, result });
     try {
       const result = await this.opts.reconcile(key, { reconcileId, logger, signal: this.abort.signal });
@@ -174,6 +199,7 @@ export class Controller {
         logger.error({ err, retries: queue.numRequeues(key) }, "reconcile failed; requeued with backoff");
       }
     } finally {
+      this.startedAt.delete(reconcileId);
       metrics?.reconcileDuration.observe({ controller: name }, (this.now() - started) / 1000);
     }
   }

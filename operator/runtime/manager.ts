@@ -7,7 +7,12 @@
  *   caches is enqueued (events seen while standby were dropped); on losing the Lease the controllers
  *   stop at once, so there are never two writers. Without an elector, this instance simply leads.
  * - `/readyz` is 200 once every informer has synced and, when electing, once the role is known
- *   (leader and standby are both ready: a standby is a healthy replica).
+ *   (leader and standby are both ready: a standby is a healthy replica), and while no component reports
+ *   a problem (runtime/health.ts: CRDs missing, RBAC, the API server unreachable, ...). The body names
+ *   each problem and its fix.
+ * - `/healthz` is 200 while every informer, the elector and every controller is making progress within its
+ *   deadline, and 500 naming the wedged loop otherwise, so the kubelet restarts a pod that would never
+ *   recover by itself (and only then: a failing-but-turning loop is a readiness matter).
  * - `stop()` drains: controllers (grace period), then the Lease is released, then informers, then HTTP.
  *
  * The runtime knows keys, not Kubernetes: informers and the elector are interfaces, implemented by
@@ -18,6 +23,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Metrics } from "../observability/metrics.js";
 import type { Controller } from "./controller.js";
+import type { Liveness, Problem } from "./health.js";
 
 /** A source of keys with a cache (kube/informer.ts). */
 export interface KeySource {
@@ -31,6 +37,10 @@ export interface KeySource {
   keys(): string[];
   /** Subscribe to keys of added/updated/deleted objects; returns an unsubscribe function. */
   onKey(listener: (key: string) => void): () => void;
+  /** Wedged or not (runtime/health.ts); absent → always alive. */
+  liveness?(): Liveness;
+  /** Why it cannot list/watch now; absent → never a problem. */
+  problem?(): Problem | undefined;
 }
 
 /** A leader's lifecycle hooks. */
@@ -49,6 +59,10 @@ export interface Elector {
   role(): ElectorRole;
   /** Stop electing; release the Lease if held. */
   stop(): Promise<void>;
+  /** Wedged or not (runtime/health.ts); absent → always alive. */
+  liveness?(): Liveness;
+  /** Why it cannot elect now; absent → never a problem. */
+  problem?(): Problem | undefined;
 }
 
 /** Feeds a controller from a key source; `map` turns a source key into the controller's keys (default: same key). */
@@ -91,6 +105,8 @@ export class Manager {
   private stopping = false;
   /** The latest step-down's drain of the controllers, so `stop()` also waits for one it did not start. */
   private draining: Promise<void> = Promise.resolve();
+  /** What /healthz last reported as wedged ("" when alive), so it is logged once per change. */
+  private lastWedged = "";
 
   constructor(private readonly opts: ManagerOptions) {
     this.sources = [...new Set(opts.watches.map((w) => w.source))];
@@ -102,10 +118,40 @@ export class Manager {
     return (this.server?.address() as AddressInfo | null)?.port;
   }
 
-  /** True when every informer synced and, when electing, the role is known. */
+  /** True when every informer synced, when electing the role is known, and no component reports a problem. */
   isReady(): boolean {
-    const synced = this.sources.every((s) => s.hasSynced());
-    return synced && (this.opts.elector === undefined || this.opts.elector.role() !== "unknown");
+    return this.notReady().length === 0;
+  }
+
+  /** Why this instance is not ready (empty when ready): problems first, then what it is still waiting for. */
+  notReady(): string[] {
+    const out = this.problems().map((p) => `${p.message}; fix: ${p.fix}`);
+    for (const s of this.sources) if (!s.hasSynced()) out.push(`informer ${s.name} has not synced yet`);
+    if (this.opts.elector && this.opts.elector.role() === "unknown") out.push("leader election has not decided yet");
+    return out;
+  }
+
+  /** Every component's current problem. */
+  problems(): Problem[] {
+    const all = [...this.sources.map((s) => s.problem?.()), this.opts.elector?.problem?.()];
+    return all.filter((p): p is Problem => p !== undefined);
+  }
+
+  /** Log, once per change, why /healthz fails: the line that explains the restart that follows. */
+  noteWedged(why: readonly string[]): void {
+    const text = why.join("; ");
+    if (text && text !== this.lastWedged) this.opts.logger.error({ wedged: why }, "liveness failing: " + text);
+    this.lastWedged = text;
+  }
+
+  /** The messages of every wedged loop (empty when all are alive). */
+  wedged(): string[] {
+    const all: Array<Liveness | undefined> = [
+      ...this.sources.map((s) => s.liveness?.()),
+      this.opts.elector?.liveness?.(),
+      ...this.controllers.map((c) => c.liveness()),
+    ];
+    return all.flatMap((l) => (l && !l.ok ? [l.message] : []));
   }
 
   /** True while this instance runs the controllers. */
@@ -166,7 +212,7 @@ export class Manager {
   }
 }
 
-/** Serve /healthz (always 200 while the process runs), /readyz (see Manager) and /metrics (Prometheus text). */
+/** Serve /healthz and /readyz (see Manager; the body says why) and /metrics (Prometheus text). */
 async function listen(
   m: Manager,
   http: { host: string; port: number },
@@ -174,10 +220,13 @@ async function listen(
 ): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
-    if (path === "/healthz") return void res.writeHead(200, { "content-type": "text/plain" }).end("ok");
-    if (path === "/readyz") {
-      const ready = m.isReady();
-      return void res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(ready ? "ok" : "not ready");
+    if (path === "/healthz" || path === "/readyz") {
+      const why = path === "/healthz" ? m.wedged() : m.notReady();
+      if (path === "/healthz") m.noteWedged(why);
+      const code = why.length === 0 ? 200 : path === "/healthz" ? 500 : 503;
+      const body =
+        why.length === 0 ? "ok\n" : `${path === "/healthz" ? "unhealthy" : "not ready"}:\n- ${why.join("\n- ")}\n`;
+      return void res.writeHead(code, { "content-type": "text/plain" }).end(body);
     }
     if (path === "/metrics") {
       registry.metrics().then(

@@ -10,10 +10,13 @@ import { applyPatch } from "./patch.js";
 import type { Registry } from "./registry.js";
 import { parsePath, readBody, send, verbOf } from "./request.js";
 import { apiVersionOf } from "./resources.js";
-import { ApiError, badRequest, failureStatus, methodNotAllowed, reasonForCode } from "./status.js";
+import { ApiError, badRequest, failureStatus, forbidden, methodNotAllowed, reasonForCode } from "./status.js";
 import type { Store } from "./store.js";
 import { toTable, wantsTable } from "./table.js";
 import type { WatchHub } from "./watch.js";
+
+/** The user an injected 403 names (the sandbox has no authentication). */
+const SANDBOX_USER = "system:serviceaccount:ecsnet-system:ecsnet";
 
 /** An injected failure (see KubeSandboxAdmin.failNext). */
 export interface Injection {
@@ -99,6 +102,17 @@ async function dispatch(deps: RouterDeps, req: IncomingMessage, res: ServerRespo
   );
   if (inj) {
     inj.count--;
+    // An injected 403 reads like RBAC's answer, so clients that explain it can be tested against it.
+    if (inj.status === 403)
+      throw forbidden({
+        group: type.group,
+        plural: type.plural,
+        verb,
+        user: SANDBOX_USER,
+        ...(p.name ? { name: p.name } : {}),
+        ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
+        ...(sub ? { subresource: sub } : {}),
+      });
     throw new ApiError(
       inj.status,
       reasonForCode(inj.status),

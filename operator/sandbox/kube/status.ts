@@ -105,6 +105,31 @@ export function invalid(kind: string, group: string, name: string, causes: reado
   return new ApiError(422, "Invalid", `${qk} "${name}" is invalid: ${agg}`, { name, group, kind, causes });
 }
 
+/**
+ * 403 as the real server's authorizer answers it (apimachinery `errors.NewForbidden` around apiserver
+ * `responsewriters.forbiddenMessage`): `leases.coordination.k8s.io "x" is forbidden: User "u" cannot get
+ * resource "leases" in API group "coordination.k8s.io" in the namespace "ns"` (or `at the cluster scope`).
+ */
+export function forbidden(f: {
+  group: string;
+  plural: string;
+  verb: string;
+  user: string;
+  name?: string;
+  namespace?: string;
+  subresource?: string;
+}): ApiError {
+  const resource = f.subresource ? `${f.plural}/${f.subresource}` : f.plural;
+  const scope = f.namespace ? `in the namespace "${f.namespace}"` : "at the cluster scope";
+  const why = `User "${f.user}" cannot ${f.verb} resource "${resource}" in API group "${f.group}" ${scope}`;
+  const what = qualifiedResource(f.group, f.plural) + (f.name ? ` "${f.name}"` : "");
+  return new ApiError(403, "Forbidden", `${what} is forbidden: ${why}`, {
+    ...(f.name ? { name: f.name } : {}),
+    group: f.group,
+    kind: f.plural,
+  });
+}
+
 /** 400 BadRequest with a free message. */
 export function badRequest(message: string): ApiError {
   return new ApiError(400, "BadRequest", message);
