@@ -20,6 +20,10 @@ export interface Config {
   readonly pendingRequeueMs: number;
   /** Concurrent reconciles across all keys. Default 4 (ECSNET_CONCURRENCY). */
   readonly concurrency: number;
+  /** Reconcile only objects matching this label selector, for sharding (ECSNET_SELECTOR). Default: all. */
+  readonly selector: string | undefined;
+  /** Name of the leader-election Lease; one per shard (ECSNET_LEASE_NAME). Default `ecsnet-leader`. */
+  readonly leaseName: string;
 }
 
 /** Thrown when an ECSNET_* variable cannot be parsed; the message names the variable and the accepted form. */
@@ -45,5 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resyncMs: intVar(env, "ECSNET_RESYNC_MS", 300_000, 1_000),
     pendingRequeueMs: intVar(env, "ECSNET_PENDING_REQUEUE_MS", 15_000, 100),
     concurrency: intVar(env, "ECSNET_CONCURRENCY", 4, 1),
+    selector: env.ECSNET_SELECTOR || undefined,
+    leaseName: env.ECSNET_LEASE_NAME || "ecsnet-leader",
   });
 }

@@ -43,6 +43,8 @@ export interface OperatorOptions {
     readonly retryPeriodMs?: number;
   };
   readonly http?: { readonly host: "127.0.0.1" | "0.0.0.0"; readonly port: number };
+  /** Who may read /metrics (runtime/manager.ts); default local. */
+  readonly metricsAccess?: "local" | "any";
   /** Region for specs that name none. */
   readonly defaultRegion: string;
   /** Explicit AWS endpoint and credentials (the demo's in-process sandbox); default: the SDK's own chain. */
@@ -89,6 +91,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     });
   const networks = informer<PrivateEcsNetwork>(Kinds.PrivateEcsNetwork);
   const accesses = informer<EcrAccess>(Kinds.EcrAccess);
+  metrics.observeObjects(Kinds.PrivateEcsNetwork.kind, () => networks.list());
+  metrics.observeObjects(Kinds.EcrAccess.kind, () => accesses.list());
 
   // AWS clients per region, each region with one limiter shared by every object: EC2's buckets are per
   // account and region, so one object cannot have a budget of its own, and one region's calls never slow
@@ -183,6 +187,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     logger: o.logger,
     metrics,
     ...(o.http ? { http: o.http } : {}),
+    ...(o.metricsAccess ? { metricsAccess: o.metricsAccess } : {}),
     ...(o.graceMs !== undefined ? { graceMs: o.graceMs } : {}),
   });
   await manager.start();

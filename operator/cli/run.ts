@@ -18,13 +18,14 @@ interface RunFlags {
   resync?: number;
   leaderElect: boolean;
   leaseNamespace: string;
-  leaseName: string;
+  leaseName?: string;
   identity?: string;
   leaseDuration?: number;
   renewDeadline?: number;
   retryPeriod?: number;
   httpPort: number;
   httpHost: "127.0.0.1" | "0.0.0.0";
+  metricsAccess: string;
   region?: string;
   ec2RateScale?: number;
 }
@@ -49,7 +50,10 @@ export function runCommand(): Command {
     .description("run the operator: watch PrivateEcsNetwork and EcrAccess objects and keep AWS matching them")
     .option("--kubeconfig <path>", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)")
     .option("--namespace <ns>", "watch only this namespace (default: all)")
-    .option("--selector <labels>", "reconcile only objects matching this label selector (sharding)")
+    .option(
+      "--selector <labels>",
+      "reconcile only objects matching this label selector (sharding; default ECSNET_SELECTOR or all)",
+    )
     .option("--concurrency <n>", "reconciles at once per kind (default ECSNET_CONCURRENCY or 4)", int("--concurrency"))
     .option(
       "--resync <seconds>",
@@ -58,7 +62,7 @@ export function runCommand(): Command {
     )
     .option("--no-leader-elect", "do not elect a leader (only for a single instance)")
     .option("--lease-namespace <ns>", "namespace of the leader-election Lease", "ecsnet-system")
-    .option("--lease-name <name>", "name of the leader-election Lease", "ecsnet-leader")
+    .option("--lease-name <name>", "name of the leader-election Lease (default ECSNET_LEASE_NAME or ecsnet-leader)")
     .option("--identity <id>", "this instance's identity in the Lease (default: hostname-pid)")
     .option(
       "--lease-duration <seconds>",
@@ -73,6 +77,11 @@ export function runCommand(): Command {
     .option("--retry-period <seconds>", "interval between Lease reads/renewals (default 2)", positive("--retry-period"))
     .option("--http-port <port>", "port of /healthz, /readyz and /metrics", int("--http-port"), 8080)
     .option("--http-host <host>", "address to serve HTTP on", "0.0.0.0")
+    .option(
+      "--metrics-access <who>",
+      "who may read /metrics: local (the pod itself: a sidecar, kubectl port-forward) or any",
+      "local",
+    )
     .option("--region <region>", "region for specs that name none (default: ECSNET_REGION, then the AWS SDK's)")
     .option(
       "--ec2-rate-scale <factor>",
@@ -81,12 +90,15 @@ export function runCommand(): Command {
     )
     .action(async (f: RunFlags) => {
       const cfg = loadConfig();
+      if (f.metricsAccess !== "local" && f.metricsAccess !== "any")
+        throw new Error(`--metrics-access must be local or any, got ${f.metricsAccess}`);
+      const selector = f.selector ?? cfg.selector;
       const logger = createLogger({ level: cfg.logLevel });
       const identity = f.identity ?? `${hostname()}-${process.pid}`;
       const op = await startOperator({
         kubeconfig: f.kubeconfig ? { path: f.kubeconfig } : { default: true },
         ...(f.namespace ? { namespace: f.namespace } : {}),
-        ...(f.selector ? { selector: f.selector } : {}),
+        ...(selector ? { selector } : {}),
         concurrency: f.concurrency ?? cfg.concurrency,
         resyncMs: f.resync !== undefined ? f.resync * 1000 : cfg.resyncMs,
         pendingRequeueMs: cfg.pendingRequeueMs,
@@ -94,7 +106,7 @@ export function runCommand(): Command {
           ? {
               leaderElection: {
                 namespace: f.leaseNamespace,
-                name: f.leaseName,
+                name: f.leaseName ?? cfg.leaseName,
                 identity,
                 ...(f.leaseDuration !== undefined ? { leaseDurationMs: Math.round(f.leaseDuration * 1000) } : {}),
                 ...(f.renewDeadline !== undefined ? { renewDeadlineMs: Math.round(f.renewDeadline * 1000) } : {}),
@@ -103,6 +115,7 @@ export function runCommand(): Command {
             }
           : {}),
         http: { host: f.httpHost === "127.0.0.1" ? "127.0.0.1" : "0.0.0.0", port: f.httpPort },
+        metricsAccess: f.metricsAccess,
         defaultRegion: f.region ?? cfg.defaultRegion ?? (await sdkRegion()),
         ...(f.ec2RateScale !== undefined ? { ec2RateScale: f.ec2RateScale } : {}),
         logger,

@@ -39,6 +39,13 @@ export interface Metrics {
   readonly driftRepairsTotal: Counter<"component">;
   readonly leader: Gauge<"name">;
   readonly informerRestartsTotal: Counter<"resource">;
+  /**
+   * `ecsnet_objects{kind,condition}`: cached objects whose kstatus condition (Ready, Reconciling, Stalled) is
+   * True, counted at scrape time from the informers' caches (so standbys report it too: alert on `max`).
+   */
+  readonly objects: Gauge<"kind" | "condition">;
+  /** Count objects from `source` on every scrape. Call once per kind. */
+  observeObjects(kind: string, source: () => Iterable<{ status?: unknown }>): void;
   /** Zero every `ecsnet_reconcile_*` series of a controller. Idempotent. */
   initController(controller: string): void;
   /** Zero every `ecsnet_workqueue_*` series of a queue. Idempotent. */
@@ -66,6 +73,7 @@ export interface MetricsOptions {
 export function createMetrics(registry: Registry = new Registry(), opts: MetricsOptions = {}): Metrics {
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const r = [registry];
+  const objectSources = new Map<string, () => Iterable<{ status?: unknown }>>();
   const m = {
     registry,
     reconcileTotal: new Counter({
@@ -150,9 +158,30 @@ export function createMetrics(registry: Registry = new Registry(), opts: Metrics
       labelNames: ["resource"] as const,
       registers: r,
     }),
+    objects: new Gauge({
+      name: "ecsnet_objects",
+      help: "Objects whose kstatus condition (Ready, Reconciling, Stalled) is True, by kind.",
+      labelNames: ["kind", "condition"] as const,
+      registers: r,
+      collect() {
+        for (const [kind, source] of objectSources) {
+          const count: Record<string, number> = { Ready: 0, Reconciling: 0, Stalled: 0 };
+          for (const o of source()) {
+            const conditions = (o.status as { conditions?: { type?: string; status?: string }[] } | undefined)
+              ?.conditions;
+            for (const c of conditions ?? [])
+              if (c.status === "True" && c.type !== undefined && c.type in count) count[c.type]!++;
+          }
+          for (const [condition, n] of Object.entries(count)) this.labels({ kind, condition }).set(n);
+        }
+      },
+    }),
   };
   return {
     ...m,
+    observeObjects(kind, source) {
+      objectSources.set(kind, source);
+    },
     initController(controller) {
       for (const result of Object.values(ReconcileOutcome)) m.reconcileTotal.labels({ controller, result }).inc(0);
       m.reconcileErrorsTotal.labels({ controller }).inc(0);

@@ -81,6 +81,13 @@ export interface ManagerOptions {
   readonly metrics: Metrics;
   /** HTTP endpoint; absent → no server. Use port 0 for an ephemeral port. */
   readonly http?: { readonly host: "127.0.0.1" | "0.0.0.0"; readonly port: number };
+  /**
+   * Who may read `/metrics`: `local` (default) answers only connections from the pod itself (127.0.0.1,
+   * ::1; a sidecar, `kubectl port-forward`) and 403 to anyone else, because the metrics are unauthenticated
+   * and the port must be on the pod IP for the kubelet's probes; `any` serves every peer (the metrics
+   * component turns it on, next to a NetworkPolicy admitting only the monitoring namespace).
+   */
+  readonly metricsAccess?: "local" | "any";
   /** Grace period for in-flight reconciles on `stop()`. Default 10 s. */
   readonly graceMs?: number;
   /**
@@ -161,7 +168,8 @@ export class Manager {
 
   /** Start HTTP, informers, then the election (or the controllers at once without one). */
   async start(): Promise<void> {
-    if (this.opts.http) this.server = await listen(this, this.opts.http, this.opts.metrics.registry);
+    if (this.opts.http)
+      this.server = await listen(this, this.opts.http, this.opts.metrics.registry, this.opts.metricsAccess ?? "local");
     for (const w of this.opts.watches) {
       const map = w.map ?? ((k: string) => [k]);
       this.unsubscribe.push(w.source.onKey((key) => map(key).forEach((k) => w.controller.enqueue(k))));
@@ -217,6 +225,7 @@ async function listen(
   m: Manager,
   http: { host: string; port: number },
   registry: Metrics["registry"],
+  metricsAccess: "local" | "any",
 ): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -229,6 +238,10 @@ async function listen(
       return void res.writeHead(code, { "content-type": "text/plain" }).end(body);
     }
     if (path === "/metrics") {
+      if (metricsAccess === "local" && !isLoopback(req.socket.remoteAddress))
+        return void res
+          .writeHead(403, { "content-type": "text/plain" })
+          .end("metrics are served to the pod itself only; run with --metrics-access any to expose them\n");
       registry.metrics().then(
         (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
         (err: unknown) => res.writeHead(500).end(String(err)),
@@ -242,4 +255,9 @@ async function listen(
     server.listen(http.port, http.host, () => resolve());
   });
   return server;
+}
+
+/** A peer on this host's loopback (IPv4, IPv6, or IPv4-mapped IPv6). */
+export function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && /^(127\.|::1$|::ffff:127\.)/.test(address);
 }
