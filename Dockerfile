@@ -1,20 +1,36 @@
-# Built and run on the current Node LTS (docs/adr/0001). Two stages: compile, then a slim runtime with
-# production dependencies only, as a non-root user.
+# Built and run on the Node 24 LTS release the tests run on (docs/adr/0001; the runtime test checks the tag).
+# Two stages: compile the operator (not the benchmark), then a slim runtime with production dependencies only,
+# as a non-root user, runnable with a read-only root filesystem (test/integration/deploy/image.test.ts runs
+# these steps outside Docker and checks that the entrypoint writes nothing).
 FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --omit=optional --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY operator ./operator
-COPY bench ./bench
 RUN npx tsc -p tsconfig.build.json
 
 FROM node:24.22.3-bookworm-slim
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="ecsnet" \
+      org.opencontainers.image.description="Kubernetes operator that keeps the AWS networking of ECS workloads in private subnets correct and self-healing" \
+      org.opencontainers.image.source="https://github.com/ecsnet/ecsnet" \
+      org.opencontainers.image.documentation="https://github.com/ecsnet/ecsnet/blob/main/docs/deploy.md" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.vendor="ecsnet" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.base.name="docker.io/library/node:24.22.3-bookworm-slim"
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
+# --omit=optional: the base image has Node; the Node binary packages in optionalDependencies are for npm ci on
+# a developer's machine.
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
-COPY --from=build /src/dist ./dist
+COPY --from=build /src/dist/operator ./dist/operator
 COPY bin ./bin
 COPY crds ./crds
 USER 65532:65532
