@@ -47,6 +47,8 @@ export interface KubeSandboxAdmin {
   /**
    * Answer the next `count` (default 1) requests matching verb + resource (+ subresource) with a
    * Status of code `status` instead of serving them. Verbs: get, list, watch, create, update, patch, delete.
+   * A 403 reads as RBAC's answer (`... is forbidden: User "system:serviceaccount:ecsnet-system:ecsnet" cannot
+   * list resource ...`), so a large `count` simulates a missing grant.
    */
   failNext(f: {
     verb: "update" | "patch" | "get" | "list" | "watch" | "create" | "delete";
