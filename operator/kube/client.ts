@@ -10,7 +10,15 @@
  * Errors: 409 (and 422 from a failed JSON-patch `test`) become {@link ConflictError}; every other
  * failure becomes {@link KubeApiError} carrying the HTTP status.
  */
-import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { statSync } from "node:fs";
+import {
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type Cluster,
+  type User,
+} from "@kubernetes/client-node";
 import { ConflictError } from "../runtime/result.js";
 
 export { KubeConfig };
@@ -73,9 +81,60 @@ export type KubeConfigSource =
   /** KUBECONFIG / ~/.kube/config / in-cluster, as kubectl does (client-node `loadFromDefault`). */
   | { readonly default: true };
 
+type RequestContext = Parameters<KubeConfig["applySecurityAuthentication"]>[0];
+type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
+
+/**
+ * A KubeConfig whose requests share connections. client-node 2 builds a new undici Agent, with a connection
+ * pool of its own, for every request to a cluster with any TLS setting (a CA, a client certificate or
+ * skip-verify: every real cluster, in-cluster config included), so no connection is ever reused: a TCP and TLS
+ * handshake per API call, and idle sockets piling up in memory until the server drops them. Here the first
+ * Agent built for a cluster/user TLS identity serves every later request with that identity. The identity
+ * includes the certificate files' modification times, so a rotated certificate gets a fresh pool. Bearer
+ * tokens travel as headers per request and are unaffected.
+ */
+export class PooledKubeConfig extends KubeConfig {
+  private readonly dispatchers = new Map<string, Dispatcher>();
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const built = context.getDispatcher();
+    if (!built) return;
+    const key = tlsIdentity(this.getCurrentCluster(), this.getCurrentUser());
+    const shared = this.dispatchers.get(key);
+    if (shared) context.setDispatcher(shared);
+    else this.dispatchers.set(key, built);
+  }
+}
+
+function tlsIdentity(cluster: Cluster | null, user: User | null): string {
+  const mtime = (file: string | undefined) => {
+    try {
+      return file ? statSync(file).mtimeMs : 0;
+    } catch {
+      return -1;
+    }
+  };
+  return JSON.stringify([
+    cluster?.server,
+    cluster?.caData,
+    cluster?.caFile,
+    mtime(cluster?.caFile),
+    cluster?.skipTLSVerify,
+    cluster?.tlsServerName,
+    cluster?.proxyUrl,
+    user?.certData,
+    user?.certFile,
+    mtime(user?.certFile),
+    user?.keyData,
+    user?.keyFile,
+    mtime(user?.keyFile),
+  ]);
+}
+
 /** Load a KubeConfig from one source. Throws what client-node throws for an unreadable config. */
 export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   if ("inCluster" in source) kc.loadFromCluster();
   else if ("path" in source) kc.loadFromFile(source.path);
   else if ("yaml" in source) kc.loadFromString(source.yaml);
