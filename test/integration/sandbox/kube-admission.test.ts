@@ -96,7 +96,7 @@ describe("validation against the CRD schema", () => {
     expect(r.code).toBe(422);
     expect(r.status.details.causes[0]).toMatchObject({
       field: "spec.vpcId",
-      message: 'Invalid value: "string": vpcId is immutable',
+      message: 'Invalid value: "vpc-0000000000000000f": vpcId is immutable',
     });
   });
 
