@@ -15,6 +15,7 @@ import { assertNamespaceOpen, defaultNamespace, finishNamespace, markTerminating
 import type { KubeObject, Store } from "./store.js";
 import { isSpecChange, mergeUpdate } from "./update-rules.js";
 import { admit } from "./validation.js";
+import { recordUpdate } from "./apply.js";
 
 /** Where a request points: a type, and optionally a namespace and a name. */
 export interface Target {
@@ -23,6 +24,10 @@ export interface Target {
   readonly name?: string;
   /** The request's fieldValidation: Strict → unknown fields are a 400; Warn (default) → warnings; Ignore. */
   readonly fieldValidation?: string;
+  /** The request's fieldManager (ownership of what a write changes, server-side apply). */
+  readonly fieldManager?: string;
+  /** Set by server-side apply, which records ownership itself. */
+  readonly applying?: boolean;
   /** Collects warnings for the response's Warning headers. */
   readonly warnings?: string[];
 }
@@ -65,7 +70,7 @@ export class Crud {
   }
 
   /** POST: a new object with uid, creationTimestamp, resourceVersion (and generation 1 for custom resources). */
-  create(t: Target, body: Obj): KubeObject {
+  create(t: Target, body: Obj, managedFields?: readonly object[]): KubeObject {
     const type = t.type;
     const o = this.checkBody(t, body);
     const md = o.metadata;
@@ -102,9 +107,10 @@ export class Crud {
       );
     }
     for (const k of ["deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"]) delete md[k];
+    if (managedFields) md.managedFields = managedFields.map((m) => ({ ...m }));
     md.uid = randomUUID();
     md.creationTimestamp = nowStamp();
-    if (type.custom || type.plural === "customresourcedefinitions") md.generation = 1;
+    if (type.custom || type.plural === "customresourcedefinitions" || type.plural === "deployments") md.generation = 1;
     if (type.custom && type.hasStatus) delete o.status;
     if (type.plural === "namespaces") defaultNamespace(o);
     this.admitObject(t, o);
@@ -130,6 +136,7 @@ export class Crud {
     }
     const next = mergeUpdate(type, old, o, status);
     this.admitObject(t, next, old);
+    if (!t.applying) recordUpdate(old, next, t.fieldManager, type.schema, apiVersionOf(type), status);
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (isDeepStrictEqual(next, old)) return present(type, old); // a no-op write changes nothing, not even the resourceVersion
     if (typeof old.metadata.generation === "number" && isSpecChange(type, old, next)) {

@@ -85,7 +85,8 @@ export async function startKubeSandbox(opts: KubeSandboxOptions = {}): Promise<K
   const watches = new WatchHub(store, opts.watchBookmarkIntervalMs ?? 10_000);
   const injections: Injection[] = [];
   const counts = new Map<string, number>();
-  const [nsType, , , , crdType] = BUILTIN_TYPES;
+  const nsType = BUILTIN_TYPES.find((t) => t.plural === "namespaces");
+  const crdType = BUILTIN_TYPES.find((t) => t.plural === "customresourcedefinitions");
   for (const name of ["default", "kube-system"]) crud.create({ type: nsType! }, { metadata: { name } });
   for (const crd of opts.crds ?? []) crud.create({ type: crdType! }, crd as Record<string, unknown>);
 
