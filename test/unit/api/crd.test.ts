@@ -150,3 +150,19 @@ describe("the CEL rules of every CRD", () => {
     expect(used.size).toBeGreaterThan(0);
   });
 });
+
+describe("the spec schemas", () => {
+  it("bound every list, map and free string, so kube-apiserver costs their CEL rules against small sizes", () => {
+    const unbounded: string[] = [];
+    for (const c of allCrds()) {
+      const spec = (c.spec.versions[0]!.schema.openAPIV3Schema["properties"] as Record<string, JsonSchema>)["spec"]!;
+      for (const [path, n] of nodes(spec, c.spec.names.kind)) {
+        const free = n["type"] === "string" && n["maxLength"] === undefined && n["enum"] === undefined;
+        const list = n["type"] === "array" && n["maxItems"] === undefined;
+        const map = n["type"] === "object" && n["additionalProperties"] && n["maxProperties"] === undefined;
+        if (free || list || map) unbounded.push(path);
+      }
+    }
+    expect(unbounded).toEqual([]);
+  });
+});
