@@ -55,6 +55,8 @@ interface Ctx {
 /** The rules' costs, to compare their total with the per-CRD budget (cel_validation.go TotalCost). */
 interface CostTotal {
   total: number;
+  /** validation.go suppressPerExpressionCost: an update that leaves a version's schema as it was keeps it. */
+  readonly suppressPerExpression: boolean;
   readonly observed: { path: string; cost: number }[];
 }
 
@@ -329,7 +331,7 @@ function ruleErrors(s: Obj, ctx: Ctx, out: StatusCause[], costs: CostTotal): voi
       return;
     }
     const cost = estimateRuleCost(rule, s) * ctx.cardinality;
-    if (cost > CelLimits.StaticEstimatedCostLimit)
+    if (cost > CelLimits.StaticEstimatedCostLimit && !costs.suppressPerExpression)
       out.push({
         reason: "FieldValueForbidden",
         field: `${at}.rule`,
@@ -355,7 +357,7 @@ function ruleErrors(s: Obj, ctx: Ctx, out: StatusCause[], costs: CostTotal): voi
         return;
       }
       const meCost = estimateRuleCost(me, s) * ctx.cardinality;
-      if (meCost > CelLimits.StaticEstimatedCostLimit)
+      if (meCost > CelLimits.StaticEstimatedCostLimit && !costs.suppressPerExpression)
         out.push({
           reason: "FieldValueForbidden",
           field: `${at}.messageExpression`,
@@ -418,7 +420,7 @@ function stripDefaults(s: unknown): unknown {
  * Every reason kube-apiserver would refuse the schemas of `crd` (an apiextensions.k8s.io/v1
  * CustomResourceDefinition as JSON), as Status causes. Empty when the schemas would be accepted.
  */
-export function crdSchemaErrors(crd: unknown): StatusCause[] {
+export function crdSchemaErrors(crd: unknown, old?: unknown): StatusCause[] {
   const spec = isObj(crd) && isObj(crd.spec) ? crd.spec : {};
   const versions = Array.isArray(spec.versions) ? spec.versions.filter(isObj) : [];
   const schemas = versions.map((v) =>
@@ -430,12 +432,18 @@ export function crdSchemaErrors(crd: unknown): StatusCause[] {
   const targets = hoisted
     ? [{ schema: schemas[0] as Obj, path: "spec.validation.openAPIV3Schema" }]
     : schemas.flatMap((s, i) => (s ? [{ schema: s, path: `spec.versions[${i}].schema.openAPIV3Schema` }] : []));
-  for (const { schema, path } of targets) out.push(...schemaErrors(schema, path));
+  const oldSchemas = new Set(
+    (isObj(old) && isObj(old.spec) && Array.isArray(old.spec.versions) ? old.spec.versions.filter(isObj) : []).map(
+      (v) => JSON.stringify(isObj(v.schema) ? v.schema.openAPIV3Schema : undefined),
+    ),
+  );
+  for (const { schema, path } of targets)
+    out.push(...schemaErrors(schema, path, oldSchemas.has(JSON.stringify(schema))));
   return out;
 }
 
 /** The errors of one openAPIV3Schema at `path`, in the real server's order: structure, then defaults, then CEL. */
-export function schemaErrors(schema: Obj, path: string): StatusCause[] {
+export function schemaErrors(schema: Obj, path: string, unchanged = false): StatusCause[] {
   const root: Ctx = { path, cardinality: 1, root: true };
   const structural: StatusCause[] = [];
   if (schema.nullable === true)
@@ -453,7 +461,7 @@ export function schemaErrors(schema: Obj, path: string): StatusCause[] {
   walkOutsideMeta(schema, root, (s, ctx) => defaultErrors(s, ctx, defaults));
   if (defaults.length) return defaults;
   const cel: StatusCause[] = [];
-  const costs: CostTotal = { total: 0, observed: [] };
+  const costs: CostTotal = { total: 0, observed: [], suppressPerExpression: unchanged };
   walkOutsideMeta(schema, root, (s, ctx) => ruleErrors(s, ctx, cel, costs));
   if (costs.total > CelLimits.StaticEstimatedCRDCostLimit) {
     // cel_validation.go TotalCost keeps the most expensive expressions (4) to blame

@@ -120,7 +120,7 @@ export function admitCrd(crd: KubeObject, old?: KubeObject): void {
       });
   });
   causes.push(...printerColumnErrors(versions));
-  if (causes.length === 0) causes.push(...crdSchemaErrors(crd));
+  if (causes.length === 0) causes.push(...crdSchemaErrors(crd, old));
   if (crd.metadata.name !== `${plural}.${group}`)
     causes.push({
       reason: "FieldValueInvalid",

@@ -10,6 +10,7 @@
  */
 import { allCrds, privateEcsNetworkCrd } from "../../../operator/api/all-crds.js";
 import { assertInstallable } from "../../../operator/cli/crds.js";
+import { schemaErrors } from "../../../operator/sandbox/kube/crd-validation.js";
 import { startKubeSandbox, type KubeSandbox } from "../../../operator/sandbox/kube/server.js";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -233,6 +234,28 @@ describe("estimated rule cost (validation.go StaticEstimatedCostLimit = 10M, Sta
       ),
     ).toHaveLength(4);
   });
+});
+
+test("an update that keeps a version's schema is not refused for that schema's per-rule cost (suppressPerExpressionCost)", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      spec: {
+        type: "object",
+        properties: {
+          names: { ...unboundedStrings, "x-kubernetes-validations": [{ rule: "self.all(c, c.contains('x'))" }] },
+        },
+      },
+    },
+  };
+  expect(schemaErrors(schema, "spec.validation.openAPIV3Schema").map((c) => c.message)).toContainEqual(
+    expect.stringMatching(/^Forbidden: estimated rule cost exceeds budget/),
+  );
+  expect(
+    schemaErrors(schema, "spec.validation.openAPIV3Schema", true).filter((c) =>
+      c.message.startsWith("Forbidden: estimated rule cost"),
+    ),
+  ).toEqual([]);
 });
 
 describe("npm run gen:crds refuses what kube-apiserver refuses", () => {
