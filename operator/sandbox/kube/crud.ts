@@ -45,10 +45,23 @@ export function present(t: ResourceType, o: KubeObject): KubeObject {
 
 /** CRUD over the store for every served type. */
 export class Crud {
+  private readonly cleanups = new Set<ReturnType<typeof setTimeout>>();
+
+  /**
+   * `namespaceCleanupDelayMs`: how long after a namespace's deletion its content is deleted, as the real
+   * namespace controller does it after the DELETE has returned (the namespace is Terminating meanwhile).
+   */
   constructor(
     private readonly store: Store,
     private readonly registry: Registry,
+    private readonly namespaceCleanupDelayMs = 0,
   ) {}
+
+  /** Cancel pending namespace clean-ups (the server is closing). */
+  close(): void {
+    for (const c of this.cleanups) clearTimeout(c);
+    this.cleanups.clear();
+  }
 
   /** GET one object; 404 when absent. */
   get(t: Target): KubeObject {
@@ -168,6 +181,18 @@ export class Crud {
       (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion)
     ) {
       throw conflict(type.group, type.plural, t.name ?? "");
+    }
+    if (type.plural === "namespaces" && this.namespaceCleanupDelayMs > 0) {
+      // the namespace controller deletes the content later; objects still finalizing then keep the
+      // namespace Terminating, and the last removal finishes it
+      const ns = String(t.name);
+      const terminating = markTerminating(this.store, old);
+      const timer = setTimeout(() => {
+        this.cleanups.delete(timer);
+        if (!this.emptyNamespace(ns)) finishNamespace(this.store, this.registry, ns);
+      }, this.namespaceCleanupDelayMs);
+      this.cleanups.add(timer);
+      return { object: present(type, terminating), gone: false };
     }
     if (type.plural === "namespaces" && this.emptyNamespace(String(t.name))) {
       // objects still finalizing keep the namespace Terminating; the last removal finishes it
