@@ -255,7 +255,10 @@ export class Crud {
     const unknown = pruned.map((p) => `unknown field "${p}"`);
     // fieldValidation as the real server: Strict refuses unknown fields, Warn (the default) reports them
     if (unknown.length && t.fieldValidation === "Strict")
-      throw badRequest(`strict decoding error: ${unknown.join(", ")}`);
+      // the real decoder's words: `TestNetwork in version "v1alpha1" cannot be handled as a TestNetwork: ...`
+      throw badRequest(
+        `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.join(", ")}`,
+      );
     if (t.fieldValidation !== "Ignore") t.warnings?.push(...unknown);
     if (causes.length) throw invalid(type.kind, type.group, String(o.metadata.name ?? ""), causes);
   }
