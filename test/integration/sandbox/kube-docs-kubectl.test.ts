@@ -7,7 +7,8 @@
  *   `$ kubectl` (a trailing `# comment` is dropped), and inline code spans `` `kubectl <verb> <arg>...` ``
  *   (a span naming only a tool or a verb, as in "`kubectl apply`", is prose, not a command);
  * - operator/cli/demo*.ts: every string that prints `kubectl ...` (`${...}` holes are the kubeconfig).
- * Placeholders are filled from PLACEHOLDERS; an unknown one fails the test.
+ * Placeholders are filled from PLACEHOLDERS; an unknown one fails the test. A verb that needs running
+ * Pods (logs, exec, port-forward: NEEDS_PODS says why) is only checked to be a kubectl verb.
  *
  * The commands run in three phases: apply first, then everything that reads (explain, get, get -w,
  * describe, wait), then delete. Each must exit 0 with nothing on stderr but kubectl's warnings. When a
@@ -24,6 +25,16 @@ import { startKubeSandbox, type KubeSandbox } from "../../../operator/sandbox/ku
 
 /** Values for the placeholders docs use. */
 const PLACEHOLDERS: Record<string, string> = { "<field>": "egress" };
+
+/**
+ * Verbs that need what no sandbox has (running Pods), with the reason. A command with one of them is
+ * only checked to name a real kubectl verb; everything else must run.
+ */
+const NEEDS_PODS: Record<string, string> = {
+  logs: "the sandbox runs no Pods, so there are no container logs",
+  exec: "the sandbox runs no Pods",
+  "port-forward": "the sandbox runs no Pods",
+};
 
 interface DocCommand {
   /** file:line it comes from */
@@ -235,6 +246,12 @@ describe("the kubectl commands of README.md, docs/ and the demo", () => {
         for (const [k, v] of Object.entries(PLACEHOLDERS)) command = command.replaceAll(k, v);
         if (/<[a-z-]+>/.test(command)) {
           failures.push(`${c.source}: unknown placeholder in "${c.command}" (add it to PLACEHOLDERS)`);
+          continue;
+        }
+        const verb = argv(command).filter((w, i, a) => !w.startsWith("-") && a[i - 1] !== "--kubeconfig")[1] ?? "";
+        if (NEEDS_PODS[verb]) {
+          const help = await run(`kubectl ${verb} --help`);
+          if (help.code !== 0) failures.push(`${c.source}: ${command}\n  kubectl has no verb ${verb}`);
           continue;
         }
         const r = await run(command);
