@@ -137,9 +137,31 @@ export function structuralSchema(schema: TSchema | JsonSchema, path = "<root>"):
     else delete out["required"];
   }
   if (node["items"] !== undefined) out["items"] = structuralSchema(node["items"] as JsonSchema, `${path}[]`);
+  // kube-apiserver checks a default against its node's CEL rules as written, without applying the
+  // nested defaults first: so a defaulted object carries its children's defaults in its own default.
+  if (out["default"] !== undefined) out["default"] = completeDefault(out, out["default"]);
   if (out["type"] === "integer" && out["format"] === undefined) out["format"] = "int64";
   if (typeof out["type"] !== "string") throw new Error(`cannot express ${path} in a structural schema: no type`);
   return JSON.parse(JSON.stringify(ordered(out))) as JsonSchema;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * `value` with the defaults of `schema`'s properties filled in where absent, recursively: what the API
+ * server stores when it applies this default, written out so the default passes its own rules literally.
+ */
+export function completeDefault(schema: JsonSchema, value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  const props = schema["properties"] as Record<string, JsonSchema> | undefined;
+  if (!props) return value;
+  const out: Record<string, unknown> = { ...value };
+  for (const [name, sub] of Object.entries(props)) {
+    if (out[name] === undefined && sub["default"] !== undefined) out[name] = sub["default"];
+    if (out[name] !== undefined) out[name] = completeDefault(sub, out[name]);
+  }
+  return out;
 }
 
 /** Keys in reading order: description and type first, then constraints, then nested schemas last. */

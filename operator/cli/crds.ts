@@ -9,6 +9,7 @@ import { Command } from "commander";
 import { stringify } from "yaml";
 import { allCrds } from "../api/all-crds.js";
 import type { CustomResourceDefinition } from "../api/crd.js";
+import { crdSchemaErrors } from "../sandbox/kube/crd-validation.js";
 
 /** The header of every generated CRD file. */
 export const GENERATED_HEADER = "# Generated from operator/api/ by `npm run gen:crds`. Do not edit by hand.\n";
@@ -26,12 +27,31 @@ export function renderCrdStream(crds: readonly CustomResourceDefinition[] = allC
   return crds.map((c) => `---\n${renderCrd(c)}`).join("");
 }
 
+/**
+ * Throws when kube-apiserver would refuse one of `crds`, with every reason in its own words
+ * (`The CustomResourceDefinition "x" is invalid:` then one `* field: message` line each): the
+ * structural schema, each default checked literally against its node's schema and CEL rules, CEL
+ * compilation, and the estimated rule costs against the per-rule and per-CRD budgets. The checks are
+ * the sandbox Kubernetes API's port of the real server's (operator/sandbox/kube/crd-validation.ts).
+ */
+export function assertInstallable(crds: readonly CustomResourceDefinition[]): void {
+  const problems = crds.flatMap((crd) => {
+    const causes = crdSchemaErrors(crd);
+    if (causes.length === 0) return [];
+    const lines = causes.map((c) => `* ${c.field ? `${c.field}: ` : ""}${c.message}`);
+    return [`The CustomResourceDefinition "${crd.metadata.name}" is invalid:\n${lines.join("\n")}`];
+  });
+  if (problems.length > 0)
+    throw new Error(`a real kube-apiserver would refuse these CRDs; fix operator/api/:\n${problems.join("\n")}`);
+}
+
 /** The `crds` command. */
 export function crdsCommand(): Command {
   return new Command("crds")
     .description("print the CustomResourceDefinitions (or write one file per CRD with --out)")
     .option("--out <dir>", "write <dir>/<plural>.<group>.yaml instead of printing")
     .action(async (o: { out?: string }) => {
+      assertInstallable(allCrds());
       if (!o.out) {
         process.stdout.write(renderCrdStream());
         return;

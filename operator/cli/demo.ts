@@ -265,6 +265,20 @@ function printCalls(aws: AwsSandbox): void {
   for (const [op, n] of calls) process.stdout.write(`  ${op.padEnd(34)} ${n}\n`);
 }
 
+/**
+ * The kubectl commands `demo --keep` prints (each runs in test/integration/sandbox/kube-docs-kubectl.test.ts).
+ * A watch takes one resource type, so the two kinds are listed together (their `ecsnet` category) and
+ * watched one at a time.
+ */
+export function keepHints(kubeconfig: string): string[] {
+  return [
+    `  kubectl --kubeconfig ${kubeconfig} get ecsnet -A -o wide                   # both kinds`,
+    `  kubectl --kubeconfig ${kubeconfig} get privateecsnetworks -A -o wide -w    # watch one kind`,
+    `  kubectl --kubeconfig ${kubeconfig} describe privateecsnetworks -A`,
+    `  kubectl --kubeconfig ${kubeconfig} explain privateecsnetwork.spec.egress.natGateway`,
+  ];
+}
+
 /** The `demo` command. */
 export function demoCommand(): Command {
   return new Command("demo")
@@ -281,9 +295,7 @@ export function demoCommand(): Command {
         printCalls(world.aws);
         if (o.keep) {
           await writeFile(o.kubeconfig, world.kubeSandbox.kubeconfig);
-          view.say(
-            `\nstill running. Try:\n  kubectl --kubeconfig ${o.kubeconfig} get privateecsnetworks,ecraccesses -o wide -w\nCtrl-C to stop.`,
-          );
+          view.say(`\nstill running. Try:\n${keepHints(o.kubeconfig).join("\n")}\nCtrl-C to stop.`);
           await new Promise<void>((r) => process.once("SIGINT", () => r()));
         }
       } finally {

@@ -14,8 +14,23 @@ const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.i
 interface Rule {
   readonly rule: string;
   readonly message?: string;
+  readonly messageExpression?: string;
   readonly reason?: string;
   readonly fieldPath?: string;
+}
+
+/**
+ * The text naming a rule in an error: its message, else the rule itself (apiextensions-apiserver
+ * pkg/apiserver/schema/cel/validation.go, ruleErrorString).
+ */
+export function ruleErrorString(r: { rule: string; message?: string }): string {
+  return r.message?.trim() ? r.message.trim() : r.rule.trim();
+}
+
+/** cel-js's evaluation error in cel-go's words: first line, lower-case start ("no such key: mode"). */
+export function celErrorText(e: unknown): string {
+  const first = (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
+  return first.charAt(0).toLowerCase() + first.slice(1);
 }
 
 type Compiled = (ctx: Obj) => unknown;
@@ -43,6 +58,12 @@ function toCel(schema: Obj | undefined, value: unknown): unknown {
   return value;
 }
 
+/** How field.Invalid prints the bad value of a failed rule. */
+function badValue(typeName: string, value: unknown): string {
+  if (typeName === "object" || typeName === "array" || typeof value === "object") return `"${typeName}"`;
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
 function prefix(reason: string | undefined): string {
   switch (reason) {
     case "FieldValueForbidden":
@@ -65,20 +86,39 @@ function check(schema: Obj, value: unknown, old: unknown, hasOld: boolean, path:
       ? `${path}${r.fieldPath.startsWith(".") || !path ? "" : "."}${r.fieldPath}`.replace(/^\./, "")
       : path;
     let msg: string | undefined;
-    try {
-      const ctx: Obj = { self: toCel(schema, value) };
-      if (transition) ctx.oldSelf = toCel(schema, old);
-      if (compile(r.rule)(ctx) !== true) msg = r.message ?? `failed rule: ${r.rule}`;
-    } catch (e) {
-      msg = `rule evaluation error: ${r.rule}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
-    }
-    if (msg === undefined) continue;
-    const p = prefix(r.reason);
     const typeName = String(schema.type ?? (Array.isArray(value) ? "array" : typeof value));
+    const ctx: Obj = { self: toCel(schema, value) };
+    if (transition) ctx.oldSelf = toCel(schema, old);
+    let result: unknown;
+    try {
+      result = compile(r.rule)(ctx);
+    } catch (e) {
+      // validation.go: "no such key: {key}, index out of bounds, ..." → `<err> evaluating rule: <message or rule>`,
+      // reported at the rule's own node (not its fieldPath), whatever the rule's reason
+      out.push({
+        reason: "FieldValueInvalid",
+        field: path,
+        message: `Invalid value: "${typeName}": ${celErrorText(e)} evaluating rule: ${ruleErrorString(r)}`,
+      });
+      continue;
+    }
+    if (result === true) continue;
+    msg = r.message?.trim() ? r.message.trim() : `failed rule: ${ruleErrorString(r)}`;
+    if (r.messageExpression) {
+      // messageExpression wins when it evaluates to a non-empty one-line string (evalMessageExpression)
+      try {
+        const m = compile(r.messageExpression)(ctx);
+        if (typeof m === "string" && m.trim() && !/[\n\r]/.test(m.trim())) msg = m.trim();
+      } catch {
+        // the real server logs the failure and keeps the message
+      }
+    }
+    const p = prefix(r.reason);
     out.push({
       reason: r.reason ?? "FieldValueInvalid",
       field,
-      message: p ? `${p}: ${msg}` : `Invalid value: "${typeName}": ${msg}`,
+      // validation.go: objects and arrays are not printed (their type stands in); scalars are, as Go's %q / %v
+      message: p ? `${p}: ${msg}` : `Invalid value: ${badValue(typeName, value)}: ${msg}`,
     });
   }
   if (Array.isArray(value) && isObj(schema.items)) {
@@ -99,8 +139,8 @@ function check(schema: Obj, value: unknown, old: unknown, hasOld: boolean, path:
  * Evaluate every x-kubernetes-validations rule of `schema` over `object`; `old` is the stored object
  * on update. Returns one cause per failing rule (reason from the rule, default FieldValueInvalid).
  */
-export function evaluateRules(schema: Obj, object: Obj, old?: Obj): StatusCause[] {
+export function evaluateRules(schema: Obj, object: unknown, old?: unknown, basePath = ""): StatusCause[] {
   const out: StatusCause[] = [];
-  check(schema, object, old, old !== undefined, "", out);
+  check(schema, object, old, old !== undefined, basePath, out);
   return out;
 }

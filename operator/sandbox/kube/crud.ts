@@ -15,6 +15,7 @@ import { assertNamespaceOpen, defaultNamespace, finishNamespace, markTerminating
 import type { KubeObject, Store } from "./store.js";
 import { isSpecChange, mergeUpdate } from "./update-rules.js";
 import { admit } from "./validation.js";
+import { recordUpdate } from "./apply.js";
 
 /** Where a request points: a type, and optionally a namespace and a name. */
 export interface Target {
@@ -23,6 +24,10 @@ export interface Target {
   readonly name?: string;
   /** The request's fieldValidation: Strict → unknown fields are a 400; Warn (default) → warnings; Ignore. */
   readonly fieldValidation?: string;
+  /** The request's fieldManager (ownership of what a write changes, server-side apply). */
+  readonly fieldManager?: string;
+  /** Set by server-side apply, which records ownership itself. */
+  readonly applying?: boolean;
   /** Collects warnings for the response's Warning headers. */
   readonly warnings?: string[];
 }
@@ -40,10 +45,23 @@ export function present(t: ResourceType, o: KubeObject): KubeObject {
 
 /** CRUD over the store for every served type. */
 export class Crud {
+  private readonly cleanups = new Set<ReturnType<typeof setTimeout>>();
+
+  /**
+   * `namespaceCleanupDelayMs`: how long after a namespace's deletion its content is deleted, as the real
+   * namespace controller does it after the DELETE has returned (the namespace is Terminating meanwhile).
+   */
   constructor(
     private readonly store: Store,
     private readonly registry: Registry,
+    private readonly namespaceCleanupDelayMs = 0,
   ) {}
+
+  /** Cancel pending namespace clean-ups (the server is closing). */
+  close(): void {
+    for (const c of this.cleanups) clearTimeout(c);
+    this.cleanups.clear();
+  }
 
   /** GET one object; 404 when absent. */
   get(t: Target): KubeObject {
@@ -65,7 +83,7 @@ export class Crud {
   }
 
   /** POST: a new object with uid, creationTimestamp, resourceVersion (and generation 1 for custom resources). */
-  create(t: Target, body: Obj): KubeObject {
+  create(t: Target, body: Obj, managedFields?: readonly object[]): KubeObject {
     const type = t.type;
     const o = this.checkBody(t, body);
     const md = o.metadata;
@@ -102,9 +120,10 @@ export class Crud {
       );
     }
     for (const k of ["deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"]) delete md[k];
+    if (managedFields) md.managedFields = managedFields.map((m) => ({ ...m }));
     md.uid = randomUUID();
     md.creationTimestamp = nowStamp();
-    if (type.custom || type.plural === "customresourcedefinitions") md.generation = 1;
+    if (type.custom || type.plural === "customresourcedefinitions" || type.plural === "deployments") md.generation = 1;
     if (type.custom && type.hasStatus) delete o.status;
     if (type.plural === "namespaces") defaultNamespace(o);
     this.admitObject(t, o);
@@ -130,6 +149,7 @@ export class Crud {
     }
     const next = mergeUpdate(type, old, o, status);
     this.admitObject(t, next, old);
+    if (!t.applying) recordUpdate(old, next, t.fieldManager, type.schema, apiVersionOf(type), status);
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (isDeepStrictEqual(next, old)) return present(type, old); // a no-op write changes nothing, not even the resourceVersion
     if (typeof old.metadata.generation === "number" && isSpecChange(type, old, next)) {
@@ -161,6 +181,18 @@ export class Crud {
       (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion)
     ) {
       throw conflict(type.group, type.plural, t.name ?? "");
+    }
+    if (type.plural === "namespaces" && this.namespaceCleanupDelayMs > 0) {
+      // the namespace controller deletes the content later; objects still finalizing then keep the
+      // namespace Terminating, and the last removal finishes it
+      const ns = String(t.name);
+      const terminating = markTerminating(this.store, old);
+      const timer = setTimeout(() => {
+        this.cleanups.delete(timer);
+        if (!this.emptyNamespace(ns)) finishNamespace(this.store, this.registry, ns);
+      }, this.namespaceCleanupDelayMs);
+      this.cleanups.add(timer);
+      return { object: present(type, terminating), gone: false };
     }
     if (type.plural === "namespaces" && this.emptyNamespace(String(t.name))) {
       // objects still finalizing keep the namespace Terminating; the last removal finishes it
@@ -223,7 +255,10 @@ export class Crud {
     const unknown = pruned.map((p) => `unknown field "${p}"`);
     // fieldValidation as the real server: Strict refuses unknown fields, Warn (the default) reports them
     if (unknown.length && t.fieldValidation === "Strict")
-      throw badRequest(`strict decoding error: ${unknown.join(", ")}`);
+      // the real decoder's words: `TestNetwork in version "v1alpha1" cannot be handled as a TestNetwork: ...`
+      throw badRequest(
+        `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.join(", ")}`,
+      );
     if (t.fieldValidation !== "Ignore") t.warnings?.push(...unknown);
     if (causes.length) throw invalid(type.kind, type.group, String(o.metadata.name ?? ""), causes);
   }

@@ -93,30 +93,3 @@ export function resourceList(types: readonly ResourceType[], group: string, vers
     resources,
   };
 }
-
-/** Encode a length-delimited protobuf field (wire type 2). */
-function pbField(field: number, payload: Buffer): Buffer {
-  const len: number[] = [];
-  let n = payload.length;
-  do {
-    len.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
-    n >>>= 7;
-  } while (n > 0);
-  return Buffer.concat([Buffer.from([(field << 3) | 2, ...len]), payload]);
-}
-
-/**
- * GET /openapi/v2: an OpenAPI v2 document with no definitions (swagger "2.0", info, empty paths), as
- * protobuf (openapi_v2.Document, what kubectl asks for) or JSON. kubectl's client-side validation
- * skips kinds it finds no schema for, so `kubectl apply` works without `--validate=false`; the
- * sandbox validates custom resources itself on write.
- */
-export function openApiV2(protobuf: boolean): { body: Buffer; contentType: string } {
-  if (!protobuf) {
-    const doc = { swagger: "2.0", info: { title: "ecsnet sandbox", version: "v1.32.0" }, paths: {} };
-    return { body: Buffer.from(JSON.stringify(doc)), contentType: "application/json" };
-  }
-  const info = Buffer.concat([pbField(1, Buffer.from("ecsnet sandbox")), pbField(2, Buffer.from("v1.32.0"))]);
-  const body = Buffer.concat([pbField(1, Buffer.from("2.0")), pbField(2, info), pbField(8, Buffer.alloc(0))]);
-  return { body, contentType: "application/com.github.proto-openapi.spec.v2.v1.0+protobuf" };
-}

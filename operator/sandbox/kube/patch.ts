@@ -5,7 +5,7 @@
  * precondition (409 when stale), as with the real server. Strategic merge patch is refused with 415
  * on custom resources (as the real server does) and applied as a merge patch on the built-in types
  * (an approximation: lists are replaced, `$patch` directives are not understood). Server-side apply
- * (`application/apply-patch+yaml`) is not supported: 415.
+ * (`application/apply-patch+yaml`) is apply.ts's.
  */
 import { copyJson } from "./json.js";
 import jsonPatch from "fast-json-patch";

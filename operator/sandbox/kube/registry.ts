@@ -3,6 +3,7 @@
  * CustomResourceDefinition. Registering or removing a CRD changes discovery and routing at once.
  */
 import { BUILTIN_TYPES, typesFromCrd, type ResourceType } from "./resources.js";
+import { crdSchemaErrors } from "./crd-validation.js";
 import { invalid, type StatusCause } from "./status.js";
 import type { KubeObject } from "./store.js";
 
@@ -32,6 +33,35 @@ export class Registry {
   unregister(name: string): void {
     this.custom.delete(name);
   }
+}
+
+const COLUMN_TYPES = ["boolean", "date", "integer", "number", "string"];
+const COLUMN_FORMATS = ["byte", "date", "date-time", "double", "float", "int32", "int64", "password"];
+
+/** validation.go ValidateCustomResourceColumnDefinition. */
+function printerColumnErrors(versions: Obj[]): StatusCause[] {
+  const out: StatusCause[] = [];
+  versions.forEach((v, i) => {
+    const cols = Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns.map(asObj) : [];
+    cols.forEach((c, j) => {
+      const at = `spec.versions[${i}].additionalPrinterColumns[${j}]`;
+      if (!c.name) out.push({ reason: "FieldValueRequired", field: `${at}.name`, message: "Required value" });
+      if (!COLUMN_TYPES.includes(String(c.type)))
+        out.push({
+          reason: c.type ? "FieldValueInvalid" : "FieldValueRequired",
+          field: `${at}.type`,
+          message: `${c.type ? `Invalid value: ${JSON.stringify(c.type)}` : "Required value"}: must be one of ${COLUMN_TYPES.join(",")}`,
+        });
+      if (c.format !== undefined && !COLUMN_FORMATS.includes(String(c.format)))
+        out.push({
+          reason: "FieldValueInvalid",
+          field: `${at}.format`,
+          message: `Invalid value: ${JSON.stringify(c.format)}: must be one of ${COLUMN_FORMATS.join(",")}`,
+        });
+      if (!c.jsonPath) out.push({ reason: "FieldValueRequired", field: `${at}.JSONPath`, message: "Required value" });
+    });
+  });
+  return out;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -89,6 +119,8 @@ export function admitCrd(crd: KubeObject, old?: KubeObject): void {
         message: "Required value: schemas are required",
       });
   });
+  causes.push(...printerColumnErrors(versions));
+  if (causes.length === 0) causes.push(...crdSchemaErrors(crd, old));
   if (crd.metadata.name !== `${plural}.${group}`)
     causes.push({
       reason: "FieldValueInvalid",

@@ -5,7 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Crud, Target } from "./crud.js";
-import { coreVersions, group as groupDoc, groupList, openApiV2, resourceList, versionInfo } from "./discovery.js";
+import { coreVersions, group as groupDoc, groupList, resourceList, versionInfo } from "./discovery.js";
+import { openApiV2Document, openApiV2Protobuf, openApiV3Document, openApiV3Index } from "./openapi.js";
+import { serverSideApply } from "./apply.js";
 import { applyPatch } from "./patch.js";
 import type { Registry } from "./registry.js";
 import { parsePath, readBody, send, verbOf } from "./request.js";
@@ -65,9 +67,19 @@ async function dispatch(deps: RouterDeps, req: IncomingMessage, res: ServerRespo
     return void res.end("ok");
   }
   if (path === "/openapi/v2" && method === "GET") {
-    const { body, contentType } = openApiV2(/protobuf/.test(req.headers.accept ?? ""));
+    // kubectl asks for protobuf (gnostic openapi_v2.Document); other clients get JSON
+    const pb = /protobuf/.test(req.headers.accept ?? "");
+    const body = pb ? openApiV2Protobuf(types) : Buffer.from(JSON.stringify(openApiV2Document(types)));
+    const contentType = pb ? "application/com.github.proto-openapi.spec.v2.v1.0+protobuf" : "application/json";
     res.writeHead(200, { "Content-Type": contentType, "Content-Length": body.length });
     return void res.end(body);
+  }
+  if (path === "/openapi/v3" && method === "GET") return send(res, 200, openApiV3Index(types));
+  const v3 = /^\/openapi\/v3\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+  if (v3 && method === "GET") {
+    const doc = openApiV3Document(types, v3[1] ?? "", v3[2] ?? "");
+    if (doc) return send(res, 200, doc);
+    return send(res, 404, failureStatus(404, "NotFound", "the server could not find the requested resource"));
   }
   if (path === "/api") return send(res, 200, coreVersions(req.headers.host ?? "127.0.0.1"));
   if (path === "/apis") return send(res, 200, groupList(types));
@@ -141,6 +153,7 @@ async function dispatch(deps: RouterDeps, req: IncomingMessage, res: ServerRespo
     ...(namespaced && p.namespace !== undefined ? { namespace: p.namespace } : {}),
     ...(p.name ? { name: p.name } : {}),
     fieldValidation: q.get("fieldValidation") ?? "Warn",
+    ...(q.get("fieldManager") ? { fieldManager: q.get("fieldManager") as string } : {}),
     warnings,
   };
   const table = wantsTable(req.headers.accept);
@@ -182,6 +195,17 @@ async function dispatch(deps: RouterDeps, req: IncomingMessage, res: ServerRespo
     return reply(201, deps.crud.create(t, (await readBody(req)) as Record<string, unknown>));
   if (method === "PUT" && p.name)
     return reply(200, deps.crud.update(t, (await readBody(req)) as Record<string, unknown>, status));
+  if (method === "PATCH" && p.name && /^application\/apply-patch\+yaml/i.test(req.headers["content-type"] ?? "")) {
+    const body = await readBody(req);
+    const force = q.get("force") === "true" || q.get("force") === "1";
+    const fieldManager = q.get("fieldManager") ?? undefined;
+    const r = serverSideApply(deps.crud, deps.store, t, body, {
+      ...(fieldManager ? { fieldManager } : {}),
+      force,
+      status,
+    });
+    return reply(r.code, r.object);
+  }
   if (method === "PATCH" && p.name) {
     const body = await readBody(req);
     return reply(200, applyPatch(deps.crud, deps.store, t, req.headers["content-type"] ?? "", body, status));

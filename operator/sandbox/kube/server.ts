@@ -2,7 +2,7 @@
  * The sandbox Kubernetes API: a small HTTP server on 127.0.0.1 for this operator's resources (any
  * registered CRD, Namespaces, Leases, core and events.k8s.io Events, CustomResourceDefinitions),
  * wire-compatible with client-node and kubectl for what they use. It is not a Kubernetes: no auth,
- * no RBAC, no admission webhooks, no garbage collection by ownerReferences, no server-side apply.
+ * no RBAC, no admission webhooks, no garbage collection by ownerReferences (docs/sandbox-fidelity.md).
  */
 import { copyJson } from "./json.js";
 import { createServer, type Server } from "node:http";
@@ -25,6 +25,11 @@ export interface KubeSandboxOptions {
   watchBookmarkIntervalMs?: number;
   /** How many watch events are kept; a watch from an older resourceVersion gets 410 Gone. Default 1000. */
   historyLimit?: number;
+  /**
+   * How long after a namespace's DELETE its content is deleted (the namespace is Terminating meanwhile),
+   * as kube-apiserver's namespace controller does it asynchronously. Default 500 ms; 0 = at once.
+   */
+  namespaceCleanupDelayMs?: number;
   /** Receives one line per request and per error; default: log nothing. */
   log?: (line: string) => void;
 }
@@ -83,11 +88,12 @@ export interface KubeSandbox {
 export async function startKubeSandbox(opts: KubeSandboxOptions = {}): Promise<KubeSandbox> {
   const store = new Store(opts.historyLimit ?? 1000);
   const registry = new Registry();
-  const crud = new Crud(store, registry);
+  const crud = new Crud(store, registry, opts.namespaceCleanupDelayMs ?? 500);
   const watches = new WatchHub(store, opts.watchBookmarkIntervalMs ?? 10_000);
   const injections: Injection[] = [];
   const counts = new Map<string, number>();
-  const [nsType, , , , crdType] = BUILTIN_TYPES;
+  const nsType = BUILTIN_TYPES.find((t) => t.plural === "namespaces");
+  const crdType = BUILTIN_TYPES.find((t) => t.plural === "customresourcedefinitions");
   for (const name of ["default", "kube-system"]) crud.create({ type: nsType! }, { metadata: { name } });
   for (const crd of opts.crds ?? []) crud.create({ type: crdType! }, crd as Record<string, unknown>);
 
@@ -131,6 +137,7 @@ export async function startKubeSandbox(opts: KubeSandboxOptions = {}): Promise<K
     close: () =>
       new Promise<void>((resolve) => {
         watches.dropAll(false);
+        crud.close();
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       }),

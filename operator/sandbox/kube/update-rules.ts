@@ -50,6 +50,9 @@ export function mergeUpdate(type: ResourceType, old: KubeObject, o: KubeObject, 
       else next.status = clone(old.status);
     }
   }
+  // a write that sends no managedFields keeps the recorded ones (server-side apply's ownership)
+  if (next.metadata.managedFields === undefined && old.metadata.managedFields !== undefined)
+    next.metadata.managedFields = clone(old.metadata.managedFields);
   if (old.metadata.deletionTimestamp) {
     const before = new Set((old.metadata.finalizers as string[] | undefined) ?? []);
     const added = ((next.metadata.finalizers as string[] | undefined) ?? []).filter((f) => !before.has(f));

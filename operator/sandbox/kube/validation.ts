@@ -213,3 +213,28 @@ export function admit(schema: Schema, object: Obj, old?: Obj, pruned: string[] =
   if (causes.length === 0) causes.push(...evaluateRules(schema, object, old));
   return causes;
 }
+
+/**
+ * Validate `value` against `schema` alone (no pruning, no defaulting, no CEL), with the causes' fields
+ * under `basePath` (`spec.validation.openAPIV3Schema.properties[spec].default`). kube-apiserver checks
+ * a schema's `default` values this way (ValidateCustomResource in defaulting/validation.go).
+ */
+export function validateValue(schema: Schema, value: unknown, basePath: string): StatusCause[] {
+  const v = ajv.compile(forAjv(schema) as Obj);
+  if (v(value)) return [];
+  const causes: StatusCause[] = [];
+  const seen = new Set<string>();
+  for (const e of v.errors ?? []) {
+    const c = causeOf(e, value);
+    if (!c) continue;
+    const sub = c.field;
+    const field = sub ? `${basePath}.${sub}`.replace(/\.\[/g, "[") : basePath;
+    const message = c.message.replaceAll(` ${sub} in body`, ` ${field} in body`);
+    const id = `${field}|${message}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      causes.push({ ...c, field, message });
+    }
+  }
+  return causes;
+}

@@ -96,7 +96,7 @@ describe("validation against the CRD schema", () => {
     expect(r.code).toBe(422);
     expect(r.status.details.causes[0]).toMatchObject({
       field: "spec.vpcId",
-      message: 'Invalid value: "string": vpcId is immutable',
+      message: 'Invalid value: "vpc-0000000000000000f": vpcId is immutable',
     });
   });
 
@@ -114,7 +114,9 @@ describe("field validation", () => {
       api.createNamespacedCustomObject({ group, version, namespace, plural, body, fieldValidation: "Strict" }),
     );
     expect(r.code).toBe(400);
-    expect(r.status.message).toBe('strict decoding error: unknown field "spec.bogus"');
+    expect(r.status.message).toBe(
+      `${TEST_KIND} in version "${version}" cannot be handled as a ${TEST_KIND}: strict decoding error: unknown field "spec.bogus"`,
+    );
   });
 
   test("by default an unknown field is pruned and reported in a Warning header", async () => {

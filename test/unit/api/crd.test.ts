@@ -124,3 +124,45 @@ describe("toCrd", () => {
     expect(() => structuralSchema(Type.Object({ x: Type.Any() }))).toThrow(/\.x .*no type/);
   });
 });
+
+describe("the CEL rules of every CRD", () => {
+  /** Functions and macros of the base CEL library, which every supported Kubernetes version (1.32+) has. */
+  const BASE = new Set([
+    "has",
+    "size",
+    "all",
+    "exists",
+    "exists_one",
+    "map",
+    "filter",
+    "endsWith",
+    "startsWith",
+    "contains",
+    "matches",
+  ]);
+  it("call only the base CEL library, available in every supported Kubernetes version", () => {
+    const used = new Set<string>();
+    for (const crd of allCrds())
+      for (const [, node] of nodes(crd.spec.versions[0]!.schema.openAPIV3Schema))
+        for (const r of (node["x-kubernetes-validations"] as { rule: string }[] | undefined) ?? [])
+          for (const m of r.rule.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)) used.add(m[1]!);
+    expect([...used].filter((f) => !BASE.has(f))).toEqual([]);
+    expect(used.size).toBeGreaterThan(0);
+  });
+});
+
+describe("the spec schemas", () => {
+  it("bound every list, map and free string, so kube-apiserver costs their CEL rules against small sizes", () => {
+    const unbounded: string[] = [];
+    for (const c of allCrds()) {
+      const spec = (c.spec.versions[0]!.schema.openAPIV3Schema["properties"] as Record<string, JsonSchema>)["spec"]!;
+      for (const [path, n] of nodes(spec, c.spec.names.kind)) {
+        const free = n["type"] === "string" && n["maxLength"] === undefined && n["enum"] === undefined;
+        const list = n["type"] === "array" && n["maxItems"] === undefined;
+        const map = n["type"] === "object" && n["additionalProperties"] && n["maxProperties"] === undefined;
+        if (free || list || map) unbounded.push(path);
+      }
+    }
+    expect(unbounded).toEqual([]);
+  });
+});
