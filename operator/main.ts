@@ -1,22 +1,31 @@
 /**
- * Process entry: parse argv, hand off to the command modules in cli/, map errors to exit codes.
- * Exit codes: 0 success; 1 error; 2 "changes pending" for `ecsnet plan` (terraform's -detailed-exitcode).
+ * Process entry: parse argv, hand off to the command modules in cli/, map errors to exit codes
+ * (cli/exit-codes.ts: 0 success; 1 error; 2 changes pending for `ecsnet plan`; 124 timeout of apply/destroy).
  */
 import { Command, CommanderError } from "commander";
 import { commands } from "./cli/commands.js";
+import { explainError } from "./cli/errors.js";
+import { ExitCode } from "./cli/exit-codes.js";
+import { ecsnetVersion } from "./cli/version.js";
 
 const program = new Command("ecsnet")
   .description("keeps the AWS networking of ECS workloads in private subnets correct and self-healing")
+  .version(ecsnetVersion(), "-V, --version", "print the ecsnet version")
+  .option("--debug", "print the stack of an error that ends a command")
   .showHelpAfterError()
   .exitOverride();
 for (const c of commands()) program.addCommand(c);
+program.addHelpText(
+  "after",
+  `
+Exit codes: 0 success; 1 error; plan: 2 changes to make; apply/destroy: 124 timed out. See docs/cli.md.`,
+);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  const e = err as Error;
-  process.stderr.write(`ecsnet: ${e.message ?? String(err)}\n`);
-  if (process.env.ECSNET_DEBUG) process.stderr.write(`${e.stack ?? ""}\n`);
-  process.exit(1);
+  process.stderr.write(`ecsnet: ${explainError(err)}\n`);
+  if (program.opts<{ debug?: boolean }>().debug) process.stderr.write(`${(err as Error).stack ?? ""}\n`);
+  process.exit(ExitCode.Error);
 }

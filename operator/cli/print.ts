@@ -5,6 +5,9 @@ import type { Action, Plan } from "../core/actions.js";
 import { isRef } from "../core/actions.js";
 import type { ActionResult } from "../core/errors.js";
 import type { PrivateEcsNetworkStatus } from "../api/private-ecs-network.js";
+import { ConditionType } from "../api/conditions.js";
+import type { SpecError } from "../api/validate.js";
+import type { NetworkOutcome } from "../controllers/reconcile-network.js";
 
 const SYMBOL: Record<string, string> = {
   Create: "+",
@@ -81,4 +84,26 @@ export function renderConditions(status: PrivateEcsNetworkStatus): string {
   return (status.conditions ?? [])
     .map((c) => `  ${c.type.padEnd(20)} ${c.status.padEnd(7)} ${c.reason.padEnd(28)} ${c.message}`)
     .join("\n");
+}
+
+/** Every spec error on its own line: `  ✗ path: message`. */
+export function renderSpecErrors(errors: readonly SpecError[]): string {
+  return errors.map((e) => `  ✗ ${e.path}: ${e.message}\n`).join("");
+}
+
+/**
+ * Every reason an outcome cannot go on, one per line: what is blocked (and what to do about it), the AWS
+ * errors that retrying cannot fix, or the Stalled condition when there was no plan (e.g. a missing VPC).
+ */
+export function renderReasons(o: NetworkOutcome): string {
+  const lines: string[] = [];
+  for (const b of o.plan?.blocked ?? []) lines.push(`  ✗ ${b.key}: ${b.message} (${b.reason})`);
+  for (const r of o.results)
+    if (r.outcome === "failed" && r.error.class === "terminal")
+      lines.push(`  ✗ ${r.key}: ${r.error.code}: ${r.error.message}`);
+  if (lines.length === 0) {
+    const stalled = o.status.conditions?.find((c) => c.type === ConditionType.Stalled && c.status === "True");
+    if (stalled) lines.push(`  ✗ ${stalled.reason}: ${stalled.message}`);
+  }
+  return lines.join("\n");
 }
