@@ -6,7 +6,13 @@ import { isRef } from "../core/actions.js";
 import type { ActionResult } from "../core/errors.js";
 import type { PrivateEcsNetworkStatus } from "../api/private-ecs-network.js";
 import { ConditionType } from "../api/conditions.js";
-import type { SpecError } from "../api/validate.js";
+import { didYouMean, type SpecError } from "../api/validate.js";
+import {
+  EC2_EXTRA_ENDPOINTS,
+  FARGATE_DEFAULT_ENDPOINTS,
+  GATEWAY_SERVICES,
+  KNOWN_EXTRA_ENDPOINTS,
+} from "../core/endpoints.js";
 import type { NetworkOutcome } from "../controllers/reconcile-network.js";
 
 const SYMBOL: Record<string, string> = {
@@ -20,6 +26,22 @@ const SYMBOL: Record<string, string> = {
   Release: "-",
   Revoke: "-",
 };
+
+const KNOWN_ENDPOINTS = [
+  ...FARGATE_DEFAULT_ENDPOINTS,
+  ...EC2_EXTRA_ENDPOINTS,
+  ...KNOWN_EXTRA_ENDPOINTS,
+  ...GATEWAY_SERVICES,
+];
+
+/** `; did you mean ecr.api?` for a blocked `endpoint:ecr-api` whose name is a near miss of a known one. */
+export function endpointHint(key: string): string {
+  if (!key.startsWith("endpoint:")) return "";
+  const name = key.slice("endpoint:".length);
+  if (KNOWN_ENDPOINTS.includes(name)) return "";
+  const m = didYouMean(name, KNOWN_ENDPOINTS);
+  return m ? `; did you mean ${m}?` : "";
+}
 
 /** `+` create, `~` change, `-` delete: the verb prefix of an action kind decides. */
 export function actionSymbol(a: Action): string {
@@ -38,7 +60,7 @@ export function renderPlan(title: string, plan: Plan): string {
     lines.push(`      ${a.detail} (reason: ${a.reason})`);
   }
   for (const p of plan.pending) lines.push(`  … pending  ${p.key}: ${p.message} (${p.reason})`);
-  for (const b of plan.blocked) lines.push(`  ✗ blocked  ${b.key}: ${b.message} (${b.reason})`);
+  for (const b of plan.blocked) lines.push(`  ✗ blocked  ${b.key}: ${b.message} (${b.reason})${endpointHint(b.key)}`);
   const counts = countKinds(plan.actions);
   lines.push(
     `Plan: ${counts.add} to add, ${counts.change} to change, ${counts.destroy} to destroy; ` +
@@ -97,7 +119,7 @@ export function renderSpecErrors(errors: readonly SpecError[]): string {
  */
 export function renderReasons(o: NetworkOutcome): string {
   const lines: string[] = [];
-  for (const b of o.plan?.blocked ?? []) lines.push(`  ✗ ${b.key}: ${b.message} (${b.reason})`);
+  for (const b of o.plan?.blocked ?? []) lines.push(`  ✗ ${b.key}: ${b.message} (${b.reason})${endpointHint(b.key)}`);
   for (const r of o.results)
     if (r.outcome === "failed" && r.error.class === "terminal")
       lines.push(`  ✗ ${r.key}: ${r.error.code}: ${r.error.message}`);
