@@ -14,6 +14,7 @@ import {
   KNOWN_EXTRA_ENDPOINTS,
 } from "../core/endpoints.js";
 import type { NetworkOutcome } from "../controllers/reconcile-network.js";
+import { settingsHint } from "./errors.js";
 
 const SYMBOL: Record<string, string> = {
   Create: "+",
@@ -127,5 +128,7 @@ export function renderReasons(o: NetworkOutcome): string {
     const stalled = o.status.conditions?.find((c) => c.type === ConditionType.Stalled && c.status === "True");
     if (stalled) lines.push(`  ✗ ${stalled.reason}: ${stalled.message}`);
   }
+  const hint = settingsHint(lines.join("\n"));
+  if (hint) lines.push(hint);
   return lines.join("\n");
 }
