@@ -14,7 +14,10 @@ const program = new Command("ecsnet")
   .option("--debug", "print the stack of an error that ends a command")
   .showHelpAfterError()
   .exitOverride();
-for (const c of commands()) program.addCommand(c);
+// The first argument that is not an option names the command: only its module is loaded (see commands.ts).
+const wanted = process.argv.slice(2).find((a) => !a.startsWith("-"));
+const versionOnly = wanted === undefined && process.argv.slice(2).some((a) => a === "--version" || a === "-V");
+if (!versionOnly) for (const c of await commands(wanted)) program.addCommand(c);
 program.addHelpText(
   "after",
   `

@@ -26,7 +26,6 @@ function ecsnet(args: string[]): Promise<{ code: number | null; out: string }> {
     AWS_REGION: aws.region,
     AWS_ACCESS_KEY_ID: "test",
     AWS_SECRET_ACCESS_KEY: "test",
-    NODE_NO_WARNINGS: "1",
   };
   const child = spawn(process.execPath, ["bin/ecsnet.js", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
