@@ -72,6 +72,12 @@ export interface ConvergeOptions {
   /** Keep reconciling until done (or `timeoutMs`; the default); false: one pass, then report where it stands. */
   readonly wait?: boolean;
   readonly timeoutMs: number;
+  /**
+   * Give up ("failed") once AWS has refused a change with a terminal error in every round for this long
+   * (default 2 minutes). Not at once: some refusals pass by themselves (re-creating an endpoint while the old
+   * one, still deleting, holds its private DNS name).
+   */
+  readonly failAfterMs?: number;
   /** Between rounds while something is pending or just changed. */
   readonly intervalMs: number;
   readonly onRoundStart?: (round: number) => void;
@@ -88,7 +94,7 @@ export type ConvergeEnd = "ready" | "deleted" | "observe-only" | "in-progress" |
 
 /**
  * Reconcile `m` until Ready (or, deleting, until nothing owned is left), until Stalled on something a
- * person must fix, until AWS refuses a change for good, or until the timeout. Returns the last outcome and
+ * person must fix, until AWS has refused a change for `failAfterMs`, or until the timeout. Returns the last outcome and
  * why it stopped.
  */
 export async function converge(
@@ -99,6 +105,7 @@ export async function converge(
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = Date.now() + o.timeoutMs;
   let prev: PrivateEcsNetworkStatus | undefined;
+  let refusedSince: number | undefined;
   for (let round = 1; ; round++) {
     o.onRoundStart?.(round);
     const outcome = await reconcileNetwork(deps, {
@@ -114,6 +121,10 @@ export async function converge(
     o.onRound?.(round, outcome);
     const end = endOf(outcome, o.deleting, m.generation);
     if (end) return { end, outcome };
+    const refused = outcome.results.some((r) => r.outcome === "failed" && r.error.class === "terminal");
+    refusedSince = refused ? (refusedSince ?? Date.now()) : undefined;
+    if (refusedSince !== undefined && Date.now() - refusedSince >= (o.failAfterMs ?? 120_000))
+      return { end: "failed", outcome };
     if (o.wait === false) return { end: "in-progress", outcome };
     if (Date.now() >= deadline) return { end: "timeout", outcome };
     await sleep(o.intervalMs);
@@ -133,6 +144,5 @@ export function endOf(outcome: NetworkOutcome, deleting: boolean, generation: nu
   // change; a deletion goes on while it has something to do, even for a Stalled (e.g. invalid) spec.
   const blockedByInput = outcome.desired?.issues.some((i) => i.blocking) ?? false;
   if (onlyBlocked || (!deleting && (outcome.stalled || blockedByInput))) return "stalled";
-  if (outcome.results.some((r) => r.outcome === "failed" && r.error.class === "terminal")) return "failed";
   return undefined;
 }

@@ -50,6 +50,8 @@ export class Progress {
   private verb = "";
   private started = 0;
   private height = 0;
+  /** `key code` of the calls that failed in the last round. */
+  private failing = new Set<string>();
   private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -69,6 +71,7 @@ export class Progress {
     this.verb = deleting ? "Destroying" : "Applying";
     this.started = this.now();
     this.height = 0;
+    this.failing.clear();
     this.emit({ type: "start", action: deleting ? "destroy" : "apply" });
     if (this.mode === "lines") this.out.write(`${this.verb} ${network}...\n`);
     if (this.mode === "tty") {
@@ -148,10 +151,13 @@ export class Progress {
       blocked: o.plan?.blocked.map((b) => ({ key: b.key, reason: b.reason, message: b.message })) ?? [],
       failed,
     });
+    // A refusal repeated round after round is said once, until it changes.
+    const now = new Set(failed.map((f) => `${f.key} ${f.code}`));
     if (this.mode === "lines")
       for (const f of o.results)
-        if (f.outcome === "failed")
+        if (f.outcome === "failed" && !this.failing.has(`${f.key} ${f.error.code}`))
           this.out.write(`${this.stamp()} ${f.key}: failed: ${f.error.code}: ${f.error.message} (will retry)\n`);
+    this.failing = now;
   }
 
   /** The network's apply ended with `result` (ready, deleted, timeout, ...) and `exitCode`. */
