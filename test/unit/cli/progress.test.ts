@@ -54,7 +54,8 @@ it("on a terminal, redraws the block in place with terraform's elapsed time", ()
   t = 70_000;
   p.set("sg:endpoints", "available", "sg-1");
   p.end("ready", 0);
-  const frames = out.text.split(/\x1b\[\d+F\x1b\[J/);
+  // Each redraw moves the cursor up over the previous block (ESC [ n F) and clears below it (ESC [ J).
+  const frames = out.text.split(new RegExp(`${String.fromCharCode(27)}\\[\\d+F${String.fromCharCode(27)}\\[J`));
   expect(frames.length).toBe(4);
   expect(frames[2]).toMatch(/nat:us-east-1a +nat-1 +pending +Still creating\.\.\. \[1m10s elapsed\]/);
   expect(frames[3]).toMatch(/^Applying ns\/net: finished after 1m10s\n/);
