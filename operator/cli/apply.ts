@@ -53,6 +53,9 @@ export function worse(a: ExitCode, b: ExitCode): ExitCode {
 
 /** What the end means, in words, for the summary line. */
 function summary(end: ConvergeEnd, o: NetworkOutcome, deleting: boolean, timeout: string): string {
+  // ObserveOnly never changes AWS, for apply and destroy alike: say so rather than "ready" or "deleted".
+  if (o.desired?.mode === "ObserveOnly" && (end === "observe-only" || end === "deleted"))
+    return "ObserveOnly: AWS left unchanged (see ecsnet plan)";
   switch (end) {
     case "ready":
       return "ready";
