@@ -93,9 +93,13 @@ afterAll(async () => {
   await new Promise((r) => sandbox.once("exit", r));
 });
 
-it("plans (2), applies the largest example cold (0), plans nothing (0), diagnoses (0) and destroys it (0)", async () => {
+it("diagnoses (1), plans (2), applies the largest example cold (0), plans nothing (0), diagnoses (0), destroys (0)", async () => {
   const spec = (parse(readFileSync(example, "utf8")) as { spec: Record<string, unknown> }).spec;
   expect(spec).toMatchObject({ launchTypes: ["FARGATE", "EC2"], egress: { natGateway: { placement: "OnePerAz" } } });
+
+  const before = await ecsnet(["diagnose", "--vpc", spec["vpcId"] as string, "--launch-type", "EC2"]);
+  expect(before.code).toBe(1);
+  expect(before.stdout).toMatch(/✗/);
 
   const plan = await ecsnet(["plan", "-f", example]);
   expect(plan.code).toBe(2);
