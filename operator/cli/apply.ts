@@ -71,9 +71,9 @@ function summary(end: ConvergeEnd, o: NetworkOutcome, deleting: boolean, timeout
       return `${what} submitted, not waiting (--no-wait)${pending ? `; ${pending} still in progress` : ""}; ecsnet plan shows where it stands`;
     }
     case "stalled":
-      return deleting ? "cannot finish the deletion:" : "cannot be applied as it is:";
+      return deleting ? "cannot finish the deletion" : "cannot be applied as it is";
     case "failed":
-      return "AWS refused a change:";
+      return "AWS kept refusing a change";
     case "timeout":
       return `timed out after ${timeout}, not ${deleting ? "deleted" : "Ready"} yet (run it again to go on, or raise --timeout)`;
   }
@@ -116,9 +116,9 @@ async function run(o: Opts, deleting: boolean): Promise<void> {
       progress.end(end, code);
       exit = worse(exit, code);
       if (mode === "json") continue;
-      const took = ` after ${elapsed(Date.now() - started)}`;
-      const lines = [`${title}: ${summary(end, outcome, deleting, o.timeout)}${end === "stalled" ? "" : took}`];
-      if (end === "stalled" || end === "failed") lines.push(renderReasons(outcome));
+      const took = end === "stalled" ? "" : ` after ${elapsed(Date.now() - started)}`;
+      const reasons = end === "stalled" || end === "failed" ? renderReasons(outcome) : "";
+      const lines = [`${title}: ${summary(end, outcome, deleting, o.timeout)}${took}${reasons ? ":" : ""}`, reasons];
       // Conditions describe a network that exists: after a deletion there is nothing left to describe.
       if (end !== "deleted") lines.push(renderConditions(outcome.status));
       process.stdout.write(`${lines.filter((l) => l !== "").join("\n")}\n`);

@@ -14,7 +14,7 @@ import type { RouteRec, RouteTableRec, SgRec, SubnetRec, VpcRec } from "./state.
 export type ForegroundOptions = Pick<AwsSandboxOptions, "port" | "seed" | "latency" | "timeScale" | "region"> & {
   /** EC2's request throttling buckets (RequestLimitExceeded past them). Default on. */
   readonly throttling?: boolean;
-  /** Where to write the example PrivateEcsNetwork for the seeded VPC; "" writes none. */
+  /** Where to write the example PrivateEcsNetwork for the seeded VPC; "" or absent writes none. */
   readonly examplePath?: string;
 };
 
@@ -63,7 +63,8 @@ export function layoutOf(dump: unknown, vpcId: string): VpcLayout {
 /** The lines describing `l` for a person writing a spec. */
 export function describeLayout(l: VpcLayout): string[] {
   const lines = [
-    `VPC ${l.vpc.id}  ${l.vpc.cidr}  DNS support ${l.vpc.dnsSupport ? "on" : "off"}, DNS hostnames ${l.vpc.dnsHostnames ? "on" : "off"}`,
+    `Seeded two-az-vpc: vpc ${l.vpc.id}  ${l.vpc.cidr}  DNS support ${l.vpc.dnsSupport ? "on" : "off"}, DNS hostnames ${l.vpc.dnsHostnames ? "on" : "off"}`,
+    `  zones           ${[...new Set(l.subnets.map((s) => s.rec.az))].sort().join(" ")}`,
     "  subnets:",
   ];
   for (const s of l.subnets)
@@ -126,7 +127,7 @@ export async function runAwsSandboxForeground(
   opts: ForegroundOptions,
   print: (line: string) => void = (l) => process.stdout.write(l + "\n"),
 ): Promise<void> {
-  const { throttling = true, examplePath = "ecsnet-sandbox-network.yaml", ...start } = opts;
+  const { throttling = true, examplePath = "", ...start } = opts;
   const sandbox = await startAwsSandbox({ ...start, host: "127.0.0.1" });
   if (throttling) sandbox.admin.setFaults({ throttling: true });
   const latency =
