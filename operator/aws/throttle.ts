@@ -107,6 +107,8 @@ export class Ec2Limiter {
   private readonly specs: Readonly<Record<Ec2Bucket, BucketSpec>>;
   /** Every wait in progress, to end them all on {@link close}. */
   private readonly waits = new Set<(why: string) => void>();
+  /** The waits under each abort signal, and the one listener that ends them. */
+  private readonly bySignal = new Map<AbortSignal, { set: Set<(why: string) => void>; onAbort: () => void }>();
   private closed = false;
 
   /**
@@ -152,10 +154,9 @@ export class Ec2Limiter {
         finish();
         reject(new LimiterWaitAbortedError(operation, why));
       };
-      const onAbort = (): void => end("the call was stopped");
       const finish = (): void => {
         this.waits.delete(end);
-        signal?.removeEventListener("abort", onAbort);
+        if (signal) this.unwatch(signal, end);
       };
       // Timers may fire a little early by the clock (Node's cached loop time): re-arm until really due.
       const wake = (): void => {
@@ -167,9 +168,38 @@ export class Ec2Limiter {
         }
       };
       this.waits.add(end);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      if (signal) this.watch(signal, end);
       timer = this.clock.setTimer(wake, waitMs);
     });
+  }
+
+  /**
+   * One abort listener per signal, whatever the number of waits under it: a reconcile creating a dozen
+   * endpoints must not trip Node's MaxListenersExceededWarning on its signal.
+   */
+  private watch(signal: AbortSignal, end: (why: string) => void): void {
+    let ends = this.bySignal.get(signal);
+    if (!ends) {
+      const set = new Set<(why: string) => void>();
+      const onAbort = (): void => {
+        this.bySignal.delete(signal);
+        for (const e of [...set]) e("the call was stopped");
+      };
+      ends = { set, onAbort };
+      this.bySignal.set(signal, ends);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }
+    ends.set.add(end);
+  }
+
+  private unwatch(signal: AbortSignal, end: (why: string) => void): void {
+    const ends = this.bySignal.get(signal);
+    if (!ends) return;
+    ends.set.delete(end);
+    if (ends.set.size === 0) {
+      this.bySignal.delete(signal);
+      signal.removeEventListener("abort", ends.onAbort);
+    }
   }
 
   /** End every wait (rejected, timers cancelled) and refuse new calls: for shutting a process down. */

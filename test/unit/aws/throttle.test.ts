@@ -168,4 +168,29 @@ describe("Ec2Limiter", () => {
     expect(cancelled.sort()).toEqual([0, 1]);
     await expect(limiter.acquire("DescribeSubnets")).rejects.toThrow(/limiter was closed/);
   });
+
+  it("ends twenty waits under one signal with one abort listener, so Node warns of no listener leak", async () => {
+    const clock = new FakeClock();
+    const limiter = new Ec2Limiter({ clock, headroom: 0 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const stop = new AbortController();
+      const waits = Array.from({ length: 24 }, () =>
+        limiter.acquire("CreateVpcEndpoint", stop.signal).then(
+          () => "granted",
+          () => "stopped",
+        ),
+      );
+      stop.abort();
+      const outcomes = await Promise.all(waits);
+      expect(outcomes.filter((o) => o === "granted")).toHaveLength(4);
+      expect(outcomes.filter((o) => o === "stopped")).toHaveLength(20);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
 });
