@@ -13,12 +13,18 @@ export function trackedPort(port: Ec2Port, progress: Progress): Ec2Port {
   const byTags = (tags: Tags, fallback: string) => tags[TagKey.Component] ?? fallback;
   const byId = (id: string) => progress.keyOf(id) ?? id;
   /** Run `call` with `key` in `during`, then `after` (with the id the call returned, if any). */
-  async function track<T>(key: string, during: string, after: string | null, call: () => Promise<T>): Promise<T> {
+  async function track<T>(
+    key: string,
+    during: string,
+    after: string | null,
+    call: () => Promise<T>,
+    id?: string,
+  ): Promise<T> {
     const before = progress.stateOf(key);
-    progress.set(key, during);
+    progress.set(key, during, id);
     try {
       const out = await call();
-      progress.set(key, after ?? before ?? during, typeof out === "string" ? out : undefined);
+      progress.set(key, after ?? before ?? during, typeof out === "string" ? out : id);
       return out;
     } catch (err) {
       progress.set(key, "failed");
@@ -101,8 +107,8 @@ export function trackedPort(port: Ec2Port, progress: Progress): Ec2Port {
     createNatGateway: (i) =>
       track(byTags(i.tags, `nat:${i.subnetId}`), "creating", "pending", () => port.createNatGateway(i)),
     deleteNatGateway: (id) => track(byId(id), "deleting", "deleting", () => port.deleteNatGateway(id)),
-    createRoute: (i) => track(route(i), "creating", "active", () => port.createRoute(i)),
-    replaceRoute: (i) => track(route(i), "modifying", "active", () => port.replaceRoute(i)),
+    createRoute: (i) => track(route(i), "creating", "active", () => port.createRoute(i), i.natGatewayId),
+    replaceRoute: (i) => track(route(i), "modifying", "active", () => port.replaceRoute(i), i.natGatewayId),
     deleteRoute: (i) => track(route(i), "deleting", "deleted", () => port.deleteRoute(i)),
     modifyVpcAttribute: (i) => port.modifyVpcAttribute(i),
     createTags: (i) => port.createTags(i),
