@@ -105,59 +105,132 @@ function pathOf(base: string, pointer: string): string {
 
 const AWS_ID = /^\^([a-z]+)-\[0-9a-f\]/;
 
-/** One ajv error as a sentence a person understands. */
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The candidate `value` was most likely meant to be, or undefined: equal but for case or the separators
+ * `-`, `_` and `.` (`ecr-api` → `ecr.api`, `Fargate` → `FARGATE`), else within a small edit distance.
+ */
+export function didYouMean(value: unknown, candidates: readonly string[]): string | undefined {
+  if (typeof value !== "string" || value === "") return undefined;
+  const norm = (v: string) => v.toLowerCase().replace(/[-_.]/g, "");
+  const same = candidates.find((c) => c !== value && norm(c) === norm(value));
+  if (same) return same;
+  const limit = value.length >= 12 ? 3 : Math.min(2, Math.floor(value.length / 3));
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = distance(value.toLowerCase(), c.toLowerCase());
+    if (c !== value && d <= limit && (!best || d < best.d)) best = { c, d };
+  }
+  return best?.c;
+}
+
+/** ` (did you mean X?)` or nothing. */
+const hint = (value: unknown, candidates: readonly string[]): string => {
+  const m = didYouMean(value, candidates);
+  return m ? ` (did you mean ${m}?)` : "";
+};
+
+/** A value as it appears in a message: JSON, cut short when long. */
+const shown = (v: unknown): string => {
+  const j = JSON.stringify(v) ?? String(v);
+  return j.length > 80 ? `${j.slice(0, 77)}...` : j;
+};
+
+/** One ajv error as a sentence a person understands, naming the offending value. */
 function explain(e: ErrorObject, base: string): SpecError {
   const path = pathOf(base, e.instancePath);
   const p = e.params as Record<string, unknown>;
+  const parent = (e.parentSchema ?? {}) as JsonSchema;
   switch (e.keyword) {
     case "required":
       return { path: `${path}.${String(p["missingProperty"])}`, message: "is required" };
-    case "additionalProperties":
+    case "additionalProperties": {
+      const field = String(p["additionalProperty"]);
+      const known = Object.keys((parent["properties"] as Record<string, unknown> | undefined) ?? {});
       return {
-        path: `${path}.${String(p["additionalProperty"])}`,
-        message: "is not a known field (check its spelling)",
+        path: `${path}.${field}`,
+        message: `is not a known field${hint(field, known) || ` (known fields: ${known.join(", ")})`}`,
       };
-    case "enum":
-      return {
-        path,
-        message: `must be one of ${(p["allowedValues"] as unknown[]).map(String).join(", ")}, not ${JSON.stringify(e.data)}`,
-      };
+    }
+    case "enum": {
+      const allowed = (p["allowedValues"] as unknown[]).map(String);
+      return { path, message: `must be one of ${allowed.join(", ")}, not ${shown(e.data)}${hint(e.data, allowed)}` };
+    }
     case "pattern": {
       const pattern = String(p["pattern"]);
       const id = AWS_ID.exec(pattern);
-      if (id)
-        return {
-          path,
-          message: `must be a ${id[1]} id like ${id[1]}-0123456789abcdef0, not ${JSON.stringify(e.data)}`,
-        };
+      if (id) return { path, message: `must be a ${id[1]} id like ${id[1]}-0123456789abcdef0, not ${shown(e.data)}` };
       if (pattern.includes("/(3[0-2]"))
-        return { path, message: `must be an IPv4 CIDR block like 10.0.0.0/16, not ${JSON.stringify(e.data)}` };
-      return { path, message: `${JSON.stringify(e.data)} does not match ${pattern}` };
+        return { path, message: `must be an IPv4 CIDR block like 10.0.0.0/16, not ${shown(e.data)}` };
+      return { path, message: `${shown(e.data)} does not match ${pattern}` };
     }
-    case "uniqueItems":
-      return { path, message: "lists the same value twice" };
+    case "uniqueItems": {
+      const items = Array.isArray(e.data) ? (e.data as unknown[]) : [];
+      const twice = items[Number(p["j"])];
+      return { path, message: `lists ${twice === undefined ? "the same value" : shown(twice)} twice` };
+    }
     case "minItems":
-      return { path, message: `must list at least ${String(p["limit"])} item(s)` };
+      return { path, message: `must list at least ${String(p["limit"])} item(s), not ${shown(e.data)}` };
     case "maxItems":
-      return { path, message: `must list at most ${String(p["limit"])} item(s)` };
+      return {
+        path,
+        message: `must list at most ${String(p["limit"])} item(s), not ${Array.isArray(e.data) ? e.data.length : shown(e.data)}`,
+      };
+    case "maxLength":
+    case "minLength":
+      return { path, message: `${e.message ?? e.keyword}, not ${shown(e.data)}` };
     case "type":
-      return { path, message: `must be ${String(p["type"])}` };
+      return { path, message: `must be ${String(p["type"])}, not ${shown(e.data)}` };
     default:
-      return { path, message: e.message ?? `is invalid (${e.keyword})` };
+      return { path, message: `${e.message ?? `is invalid (${e.keyword})`}, not ${shown(e.data)}` };
   }
 }
 
+/** The value at a CEL rule's `fieldPath` (`.egress.natGateway`) below `value`, or undefined. */
+function valueAt(value: unknown, fieldPath: string | undefined): unknown {
+  let v = value;
+  for (const seg of (fieldPath ?? "").split(/[.[\]]/).filter(Boolean)) v = isObject(v) ? v[seg] : undefined;
+  return v;
+}
+
+/** ` (is X)` for a rule failure on a scalar or small value; nothing for large objects. */
+function isClause(v: unknown): string {
+  if (v === undefined) return "";
+  const j = JSON.stringify(v) ?? "";
+  return j.length <= 80 ? ` (is ${j})` : "";
+}
+
 /** Evaluates every CEL rule of `schema` on `value` (depth first), appending failures to `errors`. */
-function checkCel(schema: JsonSchema, value: unknown, old: unknown, path: string, errors: SpecError[]): void {
+function checkCel(
+  schema: JsonSchema,
+  value: unknown,
+  old: unknown,
+  path: string,
+  errors: SpecError[],
+  malformed: ReadonlySet<string> = new Set(),
+): void {
   if (value === undefined) return;
+  // A rule over a node whose structure is already wrong would only repeat (or garble) that error.
+  const broken = [...malformed].some((m) => m === path || m.startsWith(`${path}.`) || m.startsWith(`${path}[`));
   const rules = (schema["x-kubernetes-validations"] as CelRule[] | undefined) ?? [];
-  for (const r of rules) {
+  for (const r of broken ? [] : rules) {
     const transition = /\boldSelf\b/.test(r.rule);
     if (transition && old === undefined) continue;
     const where = r.fieldPath ? `${path}${r.fieldPath}` : path;
     try {
       const ok = program(r.rule)(transition ? { self: value, oldSelf: old } : { self: value });
-      if (ok !== true) errors.push({ path: where, message: r.message });
+      if (ok !== true) errors.push({ path: where, message: `${r.message}${isClause(valueAt(value, r.fieldPath))}` });
     } catch (err) {
       errors.push({ path: where, message: `${r.message} (rule could not be evaluated: ${(err as Error).message})` });
     }
@@ -165,11 +238,12 @@ function checkCel(schema: JsonSchema, value: unknown, old: unknown, path: string
   const props = schema["properties"] as Record<string, JsonSchema> | undefined;
   if (props && isObject(value)) {
     const o = isObject(old) ? old : undefined;
-    for (const [name, sub] of Object.entries(props)) checkCel(sub, value[name], o?.[name], `${path}.${name}`, errors);
+    for (const [name, sub] of Object.entries(props))
+      checkCel(sub, value[name], o?.[name], `${path}.${name}`, errors, malformed);
   }
   if (schema["items"] && Array.isArray(value)) {
     // Transition rules inside lists need list-map correlation; ecsnet has none, so items get no oldSelf.
-    value.forEach((v, i) => checkCel(schema["items"] as JsonSchema, v, undefined, `${path}[${i}]`, errors));
+    value.forEach((v, i) => checkCel(schema["items"] as JsonSchema, v, undefined, `${path}[${i}]`, errors, malformed));
   }
 }
 
@@ -180,18 +254,19 @@ function checkCel(schema: JsonSchema, value: unknown, old: unknown, path: string
  */
 export function compileSpecValidator<T>(specSchema: TSchema, basePath = "spec"): SpecValidator<T> {
   const structural = structuralSchema(specSchema, basePath);
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  // verbose: errors carry the offending value (`data`) and the schema they failed (`parentSchema`).
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true });
   const check: ValidateFunction = ajv.compile(strictVariant(structural));
   return (input, opts = {}) => {
     if (!isObject(input)) return { ok: false, errors: [{ path: basePath, message: "must be an object" }] };
     const spec = applyDefaults(structural, cloneJson(input));
     const errors: SpecError[] = [];
     if (!check(spec)) errors.push(...(check.errors ?? []).map((e) => explain(e, basePath)));
-    else {
-      // The stored old object was defaulted when it was written, so default it here too.
-      const old = opts.old === undefined ? undefined : applyDefaults(structural, cloneJson(opts.old));
-      checkCel(structural, spec, old, basePath, errors);
-    }
+    // Every error at once: the CEL rules too, on every part whose structure is right.
+    const malformed = new Set(errors.map((e) => e.path));
+    // The stored old object was defaulted when it was written, so default it here too.
+    const old = opts.old === undefined ? undefined : applyDefaults(structural, cloneJson(opts.old));
+    checkCel(structural, spec, old, basePath, errors, malformed);
     if (errors.length > 0) {
       const seen = new Set<string>();
       const unique = errors.filter((e) => !seen.has(`${e.path}\0${e.message}`) && seen.add(`${e.path}\0${e.message}`));

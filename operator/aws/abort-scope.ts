@@ -25,3 +25,8 @@ export class CallAbortedError extends Error {
 export function throwIfAborted(operation: string): void {
   if (scope.getStore()?.aborted) throw new CallAbortedError(operation);
 }
+
+/** The current reconcile's signal, if the call runs inside {@link withAbortSignal}. */
+export function currentAbortSignal(): AbortSignal | undefined {
+  return scope.getStore();
+}

@@ -14,7 +14,7 @@ import type {
   HandlerExecutionContext,
   MetadataBearer,
 } from "@aws-sdk/types";
-import { throwIfAborted } from "./abort-scope.js";
+import { currentAbortSignal, throwIfAborted } from "./abort-scope.js";
 import { classifyAwsError } from "./errors.js";
 import { Ec2Limiter } from "./throttle.js";
 
@@ -105,7 +105,13 @@ export function installLimiter(ec2: EC2Client, limiter: Ec2Limiter): void {
       async (args: FinalizeHandlerArguments<object>) => {
         const operation = operationOf(context.commandName);
         throwIfAborted(operation);
-        await limiter.acquire(operation);
+        try {
+          // A stopped reconcile ends its wait for a token at once instead of holding the process up.
+          await limiter.acquire(operation, currentAbortSignal());
+        } catch (err) {
+          throwIfAborted(operation);
+          throw err;
+        }
         // The wait for a token can be long (CreateVpcEndpoint: 3.3 s each): look again before sending.
         throwIfAborted(operation);
         return next(args);

@@ -37,30 +37,37 @@ export function renderWorld(net: PrivateEcsNetwork | undefined, access: EcrAcces
   return lines;
 }
 
-/** Writes frames: in place on a TTY, only on change otherwise. */
+/**
+ * Writes frames: on a terminal the whole table, redrawn in place; otherwise (CI logs, pipes) only the rows
+ * that changed since the last frame, one line each, so a log reads as a list of state changes.
+ */
 export class LiveView {
-  private last = "";
+  private last: readonly string[] = [];
   private height = 0;
 
-  constructor(private readonly out: NodeJS.WriteStream) {}
+  constructor(private readonly out: { write(s: string): unknown; readonly isTTY?: boolean }) {}
 
   /** Show `lines` (no-op when unchanged). */
   frame(lines: readonly string[]): void {
-    const text = lines.join("\n");
-    if (text === this.last) return;
-    this.last = text;
-    if (this.out.isTTY) {
-      // Move up over the previous frame and clear it, so the table updates in place.
-      if (this.height > 0) this.out.write(`\x1b[${this.height}F\x1b[J`);
-      this.height = lines.length;
+    if (lines.join("\n") === this.last.join("\n")) return;
+    if (!this.out.isTTY) {
+      const before = new Set(this.last);
+      const changed = lines.filter((l) => !before.has(l));
+      this.last = lines;
+      if (changed.length > 0) this.out.write(`${changed.join("\n")}\n`);
+      return;
     }
-    this.out.write(`${text}\n`);
+    this.last = lines;
+    // Move up over the previous frame and clear it, so the table updates in place.
+    if (this.height > 0) this.out.write(`\x1b[${this.height}F\x1b[J`);
+    this.height = lines.length;
+    this.out.write(`${lines.join("\n")}\n`);
   }
 
-  /** Print a line of narration below the table; the next frame starts fresh. */
+  /** Print a line of narration below the table; on a terminal the next frame starts fresh below it. */
   say(line: string): void {
     this.height = 0;
-    this.last = "";
+    if (this.out.isTTY) this.last = [];
     this.out.write(`${line}\n`);
   }
 }

@@ -16,14 +16,20 @@ export interface LocalAws {
   close(): void;
 }
 
-/** Build {@link LocalAws}. `region` overrides the SDK's region for specs that name none. */
-export async function localAws(opts: { region?: string; endpoint?: string } = {}): Promise<LocalAws> {
+/**
+ * Build {@link LocalAws}. `region` overrides the SDK's region for specs that name none; `wrap` decorates each
+ * region's port (progress tracking).
+ */
+export async function localAws(
+  opts: { region?: string; endpoint?: string; wrap?: (port: Ec2Port) => Ec2Port } = {},
+): Promise<LocalAws> {
   const clients = new Map<string, { aws: AwsClients; port: Ec2Port }>();
   const forRegion = (region: string) => {
     let c = clients.get(region);
     if (!c) {
       const aws = createAwsClients({ region, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) });
-      c = { aws, port: createEc2Port(aws.ec2) };
+      const port = createEc2Port(aws.ec2);
+      c = { aws, port: opts.wrap ? opts.wrap(port) : port };
       clients.set(region, c);
     }
     return c.port;
@@ -32,7 +38,10 @@ export async function localAws(opts: { region?: string; endpoint?: string } = {}
   return {
     deps: { ec2For: forRegion, defaultRegion, now: () => new Date() },
     close() {
-      for (const c of clients.values()) c.aws.destroy();
+      for (const c of clients.values()) {
+        c.aws.limiter.close();
+        c.aws.destroy();
+      }
     },
   };
 }
@@ -60,19 +69,33 @@ export function isReady(status: PrivateEcsNetworkStatus, generation: number): bo
 
 export interface ConvergeOptions {
   readonly deleting: boolean;
+  /** Keep reconciling until done (or `timeoutMs`; the default); false: one pass, then report where it stands. */
+  readonly wait?: boolean;
   readonly timeoutMs: number;
+  /**
+   * Give up ("failed") once AWS has refused a change with a terminal error in every round for this long
+   * (default 2 minutes). Not at once: some refusals pass by themselves (re-creating an endpoint while the old
+   * one, still deleting, holds its private DNS name).
+   */
+  readonly failAfterMs?: number;
   /** Between rounds while something is pending or just changed. */
   readonly intervalMs: number;
+  readonly onRoundStart?: (round: number) => void;
   readonly onRound?: (round: number, outcome: NetworkOutcome) => void;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** Why a converge loop ended. */
-export type ConvergeEnd = "ready" | "deleted" | "stalled" | "observe-only" | "timeout";
+/**
+ * Why a converge loop ended: `ready` / `deleted` (done), `observe-only` (ObserveOnly: nothing to wait for),
+ * `in-progress` (one pass without waiting, not done yet), `stalled` (invalid, blocked: a person must change
+ * something), `failed` (AWS refused a change for good), `timeout`.
+ */
+export type ConvergeEnd = "ready" | "deleted" | "observe-only" | "in-progress" | "stalled" | "failed" | "timeout";
 
 /**
  * Reconcile `m` until Ready (or, deleting, until nothing owned is left), until Stalled on something a
- * person must fix, or until the timeout. Returns the last outcome and why it stopped.
+ * person must fix, until AWS has refused a change for `failAfterMs`, or until the timeout. Returns the last outcome and
+ * why it stopped.
  */
 export async function converge(
   deps: NetworkDeps,
@@ -82,7 +105,9 @@ export async function converge(
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = Date.now() + o.timeoutMs;
   let prev: PrivateEcsNetworkStatus | undefined;
+  let refusedSince: number | undefined;
   for (let round = 1; ; round++) {
+    o.onRoundStart?.(round);
     const outcome = await reconcileNetwork(deps, {
       owner: m.owner,
       generation: m.generation,
@@ -94,20 +119,30 @@ export async function converge(
     });
     prev = outcome.status;
     o.onRound?.(round, outcome);
-    if (o.deleting && outcome.deletionComplete) return { end: "deleted", outcome };
-    if (!o.deleting && isReady(outcome.status, m.generation)) return { end: "ready", outcome };
-    // ObserveOnly changes nothing, so waiting cannot make it Ready: report what one pass saw.
-    if (!o.deleting && outcome.desired?.mode === "ObserveOnly") return { end: "observe-only", outcome };
-    const onlyBlocked =
-      outcome.plan !== null &&
-      outcome.plan.blocked.length > 0 &&
-      outcome.plan.actions.length === 0 &&
-      outcome.plan.pending.length === 0;
-    // A deletion goes on while it has something to do, even for a Stalled (e.g. invalid) spec.
-    if (onlyBlocked || (!o.deleting && outcome.stalled)) {
-      return { end: "stalled", outcome };
-    }
+    const end = endOf(outcome, o.deleting, m.generation);
+    if (end) return { end, outcome };
+    const refused = outcome.results.some((r) => r.outcome === "failed" && r.error.class === "terminal");
+    refusedSince = refused ? (refusedSince ?? Date.now()) : undefined;
+    if (refusedSince !== undefined && Date.now() - refusedSince >= (o.failAfterMs ?? 120_000))
+      return { end: "failed", outcome };
+    if (o.wait === false) return { end: "in-progress", outcome };
     if (Date.now() >= deadline) return { end: "timeout", outcome };
     await sleep(o.intervalMs);
   }
+}
+
+/** Whether a round's outcome ends the loop, and why; undefined: go on. */
+export function endOf(outcome: NetworkOutcome, deleting: boolean, generation: number): ConvergeEnd | undefined {
+  if (deleting && outcome.deletionComplete) return "deleted";
+  if (!deleting && isReady(outcome.status, generation)) return "ready";
+  // ObserveOnly changes nothing, so waiting cannot make it Ready: report what one pass saw.
+  if (!deleting && outcome.desired?.mode === "ObserveOnly") return "observe-only";
+  const plan = outcome.plan;
+  const onlyBlocked =
+    plan !== null && plan.blocked.length > 0 && plan.actions.length === 0 && plan.pending.length === 0;
+  // A spec that cannot be acted on (invalid, a private subnet that is public, ...) stops apply before any
+  // change; a deletion goes on while it has something to do, even for a Stalled (e.g. invalid) spec.
+  const blockedByInput = outcome.desired?.issues.some((i) => i.blocking) ?? false;
+  if (onlyBlocked || (!deleting && (outcome.stalled || blockedByInput))) return "stalled";
+  return undefined;
 }

@@ -197,7 +197,11 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     port: manager.port,
     async stop() {
       await manager.stop();
-      for (const c of clients.values()) c.aws.destroy();
+      // Reconciles cut short after the grace period may still wait for EC2 tokens: end those waits now.
+      for (const c of clients.values()) {
+        c.aws.limiter.close();
+        c.aws.destroy();
+      }
     },
   };
 }

@@ -20,16 +20,38 @@ export function sandboxCommand(): Command {
     .addOption(
       new Option("--seed <name>", "topology to create at start").choices(["two-az-vpc", "empty"]).default("two-az-vpc"),
     )
-    .addOption(new Option("--latency <mode>", "state-transition delays").choices(["none", "realistic"]).default("none"))
-    .option("--time-scale <factor>", "multiply realistic delays by this factor", Number, 1)
+    .addOption(
+      new Option("--latency <mode>", "state-transition delays: realistic (AWS's, see --time-scale) or none")
+        .choices(["none", "realistic"])
+        .default("realistic"),
+    )
+    .option(
+      "--time-scale <factor>",
+      "multiply realistic delays by this factor (0.05: a NAT gateway in 3–6 s)",
+      Number,
+      0.05,
+    )
+    .addOption(
+      new Option("--throttling <on|off>", "EC2's request throttling buckets (RequestLimitExceeded past them)")
+        .choices(["on", "off"])
+        .default("on"),
+    )
     .option("--region <region>", "region the sandbox pretends to be", "us-east-1")
+    .option(
+      "--example <path>",
+      "where to write a ready-to-apply PrivateEcsNetwork for the seeded VPC",
+      "ecsnet-sandbox-network.yaml",
+    )
+    .option("--no-example", "write no example file")
     .action(
       async (o: {
         port: number;
         seed: "two-az-vpc" | "empty";
         latency: "none" | "realistic";
         timeScale: number;
+        throttling: "on" | "off";
         region: string;
+        example: string | false;
       }) => {
         const { runAwsSandboxForeground } = await import("../sandbox/aws/cli.js");
         await runAwsSandboxForeground({
@@ -38,6 +60,8 @@ export function sandboxCommand(): Command {
           latency: o.latency,
           timeScale: o.timeScale,
           region: o.region,
+          throttling: o.throttling === "on",
+          examplePath: o.example === false ? "" : o.example,
         });
       },
     );

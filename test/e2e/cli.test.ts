@@ -81,10 +81,14 @@ it("refuses an invalid file before any AWS call, naming the field (exit 1)", asy
   expect(Object.values(aws.admin.calls()).reduce((a, b) => a + b, 0)).toBe(before);
 });
 
-it("applies an ObserveOnly network in one pass without changing AWS", async () => {
+it("applies and destroys an ObserveOnly network in one pass each without changing AWS", async () => {
   aws.admin.resetCalls();
-  const r = await ecsnet(["apply", "-f", file("watch", { managementMode: "ObserveOnly" })]);
-  expect(r.code).toBe(0);
-  expect(r.out).toMatch(/ObserveOnly: AWS left unchanged/);
+  const f = file("watch", { managementMode: "ObserveOnly" });
+  for (const cmd of ["apply", "destroy"]) {
+    const r = await ecsnet([cmd, "-f", f]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/ObserveOnly: AWS left unchanged/);
+    expect(r.out).not.toMatch(/deleted/);
+  }
   expect(Object.keys(aws.admin.calls()).filter((op) => !/^Describe/.test(op))).toEqual([]);
 }, 60_000);

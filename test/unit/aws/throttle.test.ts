@@ -119,4 +119,78 @@ describe("Ec2Limiter", () => {
     expect(limiter.delayFor("DescribeVpcEndpoints")).toBe(0);
     expect(await limiter.acquire("DescribeVpcEndpoints")).toBe(0);
   });
+
+  it("ends a wait when its signal aborts, keeps the token reserved, and serves the callers behind it on time", async () => {
+    const clock = new FakeClock();
+    const limiter = new Ec2Limiter({ clock, headroom: 0 });
+    grantTimes(limiter, clock, "CreateVpcEndpoint", 4);
+    const stop = new AbortController();
+    const aborted = limiter.acquire("CreateVpcEndpoint", stop.signal).then(
+      () => "granted",
+      (e: Error) => e.name,
+    );
+    const behind = grantTimes(limiter, clock, "CreateVpcEndpoint", 1);
+    stop.abort();
+    expect(await aborted).toBe("LimiterWaitAbortedError");
+    await clock.advance(10_000);
+    // The abandoned reservation still counts: the next caller keeps its own slot, 2 × 3.33 s.
+    expect(behind).toEqual([6667]);
+    await expect(limiter.acquire("CreateVpcEndpoint", stop.signal)).rejects.toThrow(/not sent: the call was stopped/);
+  });
+
+  it("on close, ends every wait and cancels its timer, and refuses new calls", async () => {
+    const cancelled: number[] = [];
+    let n = 0;
+    const clock: LimiterClock = {
+      now: () => 0,
+      setTimer: () => {
+        const id = n++;
+        return { cancel: () => cancelled.push(id) };
+      },
+    };
+    const limiter = new Ec2Limiter({
+      clock,
+      headroom: 0,
+      buckets: { natGateways: { capacity: 1, refillPerSecond: 1 } },
+    });
+    await limiter.acquire("CreateNatGateway");
+    const waits = [limiter.acquire("CreateNatGateway"), limiter.acquire("CreateNatGateway")].map((p) =>
+      p.then(
+        () => "granted",
+        (e: Error) => e.message,
+      ),
+    );
+    limiter.close();
+    expect(await Promise.all(waits)).toEqual([
+      "CreateNatGateway not sent: the limiter was closed while it waited for EC2's request rate",
+      "CreateNatGateway not sent: the limiter was closed while it waited for EC2's request rate",
+    ]);
+    expect(cancelled.sort()).toEqual([0, 1]);
+    await expect(limiter.acquire("DescribeSubnets")).rejects.toThrow(/limiter was closed/);
+  });
+
+  it("ends twenty waits under one signal with one abort listener, so Node warns of no listener leak", async () => {
+    const clock = new FakeClock();
+    const limiter = new Ec2Limiter({ clock, headroom: 0 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const stop = new AbortController();
+      const waits = Array.from({ length: 24 }, () =>
+        limiter.acquire("CreateVpcEndpoint", stop.signal).then(
+          () => "granted",
+          () => "stopped",
+        ),
+      );
+      stop.abort();
+      const outcomes = await Promise.all(waits);
+      expect(outcomes.filter((o) => o === "granted")).toHaveLength(4);
+      expect(outcomes.filter((o) => o === "stopped")).toHaveLength(20);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
 });
