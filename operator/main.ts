@@ -2,7 +2,6 @@
  * Process entry: parse argv, hand off to the command modules in cli/, map errors to exit codes
  * (cli/exit-codes.ts: 0 success; 1 error; 2 changes pending for `ecsnet plan`; 124 timeout of apply/destroy).
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { commands } from "./cli/commands.js";
 import { explainError } from "./cli/errors.js";
@@ -11,11 +10,14 @@ import { ecsnetVersion } from "./cli/version.js";
 
 const program = new Command("ecsnet")
   .description("keeps the AWS networking of ECS workloads in private subnets correct and self-healing")
-  .version(ecsnetVersion(), "-V, --version", "print the ecsnet version")
   .option("--debug", "print the stack of an error that ends a command")
   .showHelpAfterError()
   // The Node.js version is part of the answer: support and the container image are tied to one LTS line.
-  .version(`ecsnet ${packageVersion()} (node ${process.version}, ${process.platform}/${process.arch})`, "-V, --version")
+  .version(
+    `ecsnet ${ecsnetVersion()} (node ${process.version}, ${process.platform}/${process.arch})`,
+    "-V, --version",
+    "print the ecsnet version and the Node.js it runs on",
+  )
   .exitOverride();
 // The first argument that is not an option names the command: only its module is loaded (see commands.ts).
 const wanted = process.argv.slice(2).find((a) => !a.startsWith("-"));
@@ -34,14 +36,4 @@ try {
   process.stderr.write(`ecsnet: ${explainError(err)}\n`);
   if (program.opts<{ debug?: boolean }>().debug) process.stderr.write(`${(err as Error).stack ?? ""}\n`);
   process.exit(ExitCode.Error);
-}
-
-/** The version in package.json, which sits two levels above this file both in dist/ and in the image. */
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string })
-      .version;
-  } catch {
-    return "unknown";
-  }
 }

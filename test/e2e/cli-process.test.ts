@@ -230,7 +230,10 @@ describe("exit codes and what the errors say", () => {
   it("prints its version and no warning", async () => {
     const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
     const r = await ecsnet(["--version"]);
-    expect({ code: r.code, out: r.stdout.trim() }).toEqual({ code: 0, out: pkg.version });
+    expect({ code: r.code, out: r.stdout.trim() }).toEqual({
+      code: 0,
+      out: `ecsnet ${pkg.version} (node ${process.version}, ${process.platform}/${process.arch})`,
+    });
     const help = await ecsnet(["plan", "--help"]);
     expect(help.stdout).toMatch(/2 +changes to make/);
     expect(warnings(r.stderr + help.stderr)).toEqual([]);
