@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { crdsCommand } from "./crds.js";
 import { diagnoseCommand } from "./diagnose.js";
+import { iamPolicyCommand } from "./iam-policy.js";
 import { applyCommand, destroyCommand } from "./apply.js";
 import { demoCommand } from "./demo.js";
 import { planCommand } from "./plan.js";
@@ -21,6 +22,7 @@ export function commands(): Command[] {
     destroyCommand(),
     diagnoseCommand(),
     crdsCommand(),
+    iamPolicyCommand(),
     sandboxCommand(),
   ];
 }
