@@ -98,27 +98,23 @@ function allOf(...blocks: ConditionBlock[]): ConditionBlock {
 /** Build the policy for `scope` and `features`. Deterministic: the same input gives the same document. */
 export function iamPolicy(scope: IamScope, features: IamFeatures): PolicyDocument {
   const { partition, account, regions } = scope;
-  const ec2 = (type: string, id = "*"): string[] =>
-    regions.map((r) => `arn:${partition}:ec2:${r}:${account}:${type}/${id}`);
-  const ecs = (type: string): string[] => regions.map((r) => `arn:${partition}:ecs:${r}:${account}:${type}/*`);
-  const vpcArns = regions.flatMap((r) => scope.vpcIds.map((v) => `arn:${partition}:ec2:${r}:${account}:vpc/${v}`));
+  // One region: it is in every ARN. Several: ARNs name any region and every statement requires one of
+  // them (aws:RequestedRegion), so the policy does not grow with the number of regions.
+  const region = regions.length === 1 ? regions[0]! : "*";
+  const ec2 = (type: string, id = "*"): string => `arn:${partition}:ec2:${region}:${account}:${type}/${id}`;
+  const ecs = (type: string): string => `arn:${partition}:ecs:${region}:${account}:${type}/*`;
+  const vpcArns = scope.vpcIds.map((v) => ec2("vpc", v));
   const inScopedVpcs = { ArnEquals: { "ec2:Vpc": vpcArns } };
   const inRegions = { StringEquals: { "aws:RequestedRegion": [...regions] } };
   const nat = features.natEgress && !features.readOnly;
   const write = !features.readOnly;
   const creates = [...CREATES.base, ...(nat ? CREATES.nat : [])];
   const ownedTypes = OWNED_TYPES.filter((t) => nat || (t !== "natgateway" && t !== "elastic-ip"));
-  const owned = ownedTypes.flatMap((t) => ec2(t));
+  const on = (...actions: (string | false)[]): string[] => actions.filter((a): a is string => a !== false);
 
   const s: (PolicyStatement | false)[] = [
     // Reads. EC2's Describe calls take no resource ARN; the region is all IAM can scope them by.
     { Sid: "DescribeInScopeRegions", Effect: "Allow", Action: EC2_DESCRIBE, Resource: "*", Condition: inRegions },
-    {
-      Sid: "ReadAttributesOfScopedVpcs",
-      Effect: "Allow",
-      Action: ["ec2:DescribeVpcAttribute"],
-      Resource: vpcArns,
-    },
     features.ecsDiscovery && {
       Sid: "ReadEcsServicesAndTaskDefinitions",
       Effect: "Allow",
@@ -130,7 +126,20 @@ export function iamPolicy(scope: IamScope, features: IamFeatures): PolicyDocumen
       Sid: "DescribeEcsClustersAndServicesInScope",
       Effect: "Allow",
       Action: ["ecs:DescribeClusters", "ecs:DescribeServices"],
-      Resource: [...ecs("cluster"), ...ecs("service")],
+      Resource: [ecs("cluster"), ecs("service")],
+    },
+    // The VPCs named, by ARN: their attributes, and the VPC every creation names.
+    {
+      Sid: "OnlyTheScopedVpcs",
+      Effect: "Allow",
+      Action: on(
+        "ec2:DescribeVpcAttribute",
+        write && "ec2:CreateSecurityGroup",
+        write && "ec2:CreateVpcEndpoint",
+        nat && "ec2:CreateNatGateway",
+        write && features.vpcDnsEnforce && "ec2:ModifyVpcAttribute",
+      ),
+      Resource: vpcArns,
     },
 
     // Creation: the new resource must carry the ownership tags, and may be tagged only while it is created.
@@ -138,40 +147,48 @@ export function iamPolicy(scope: IamScope, features: IamFeatures): PolicyDocumen
       Sid: "CreateOnlyWithOwnershipTags",
       Effect: "Allow",
       Action: creates.map((c) => `ec2:${c.action}`),
-      Resource: creates.flatMap((c) => ec2(c.type)),
+      Resource: creates.map((c) => ec2(c.type)),
       Condition: CREATED_WITH_OWNER_TAGS,
     },
     write && {
       Sid: "TagOnlyWhileCreating",
       Effect: "Allow",
       Action: ["ec2:CreateTags"],
-      Resource: creates.flatMap((c) => ec2(c.type)),
+      Resource: creates.map((c) => ec2(c.type)),
       Condition: allOf({ StringEquals: { "ec2:CreateAction": creates.map((c) => c.action) } }, CREATED_WITH_OWNER_TAGS),
     },
+    // What carries no tag, in the VPCs named (ec2:Vpc): the NAT default routes, the public subnet of a NAT
+    // gateway, the subnets and security groups an endpoint is modified to use.
     write && {
-      Sid: "CreateInScopedVpcsOnly",
+      Sid: "InScopedVpcsOnly",
       Effect: "Allow",
-      Action: ["ec2:CreateSecurityGroup", "ec2:CreateVpcEndpoint", ...(nat ? ["ec2:CreateNatGateway"] : [])],
-      Resource: vpcArns,
+      Action: on(
+        nat && "ec2:CreateNatGateway",
+        nat && "ec2:CreateRoute",
+        nat && "ec2:DeleteRoute",
+        "ec2:ModifyVpcEndpoint",
+        nat && "ec2:ReplaceRoute",
+      ),
+      Resource: [ec2("subnet"), ec2("security-group"), ...(nat ? [ec2("route-table")] : [])],
+      Condition: inScopedVpcs,
     },
-    // CreateVpcEndpoint offers no ec2:Vpc key on these; AWS requires them to be in the endpoint's VPC,
-    // which CreateInScopedVpcsOnly scopes.
+    // The reference offers no ec2:Vpc key on these; AWS requires them to be in the endpoint's VPC, which is
+    // one of the VPCs named (CreateVpcEndpoint) or the VPC of an endpoint ecsnet owns (ModifyVpcEndpoint).
     write && {
-      Sid: "CreateEndpointsOnSubnetsRouteTablesAndGroupsOfTheirVpc",
+      Sid: "EndpointsUseRouteTablesOfTheirVpc",
+      Effect: "Allow",
+      Action: ["ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint"],
+      Resource: ec2("route-table"),
+    },
+    write && {
+      Sid: "NewEndpointsUseSubnetsAndGroupsOfTheirVpc",
       Effect: "Allow",
       Action: ["ec2:CreateVpcEndpoint"],
-      Resource: [...ec2("subnet"), ...ec2("route-table"), ...ec2("security-group")],
-    },
-    nat && {
-      Sid: "CreateNatGatewaysInSubnetsOfScopedVpcs",
-      Effect: "Allow",
-      Action: ["ec2:CreateNatGateway"],
-      Resource: ec2("subnet"),
-      Condition: inScopedVpcs,
+      Resource: [ec2("subnet"), ec2("security-group")],
     },
     // The Elastic IP is ecsnet's, or one the network names in elasticIpAllocationIds (used, never released).
     nat && {
-      Sid: "CreateNatGatewaysWithElasticIpsOfTheAccount",
+      Sid: "NatGatewaysUseElasticIpsOfTheAccount",
       Effect: "Allow",
       Action: ["ec2:CreateNatGateway"],
       Resource: ec2("elastic-ip"),
@@ -191,56 +208,24 @@ export function iamPolicy(scope: IamScope, features: IamFeatures): PolicyDocumen
       Condition: allOf(OWNED, inScopedVpcs),
     },
     write && {
-      Sid: "ChangeOnlyOwnedVpcEndpoints",
+      Sid: "ChangeOnlyOwnedEndpointsNatGatewaysAndElasticIps",
       Effect: "Allow",
-      Action: ["ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint"],
-      Resource: ec2("vpc-endpoint"),
+      Action: on(
+        nat && "ec2:DeleteNatGateway",
+        "ec2:DeleteVpcEndpoints",
+        "ec2:ModifyVpcEndpoint",
+        nat && "ec2:ReleaseAddress",
+      ),
+      Resource: ownedTypes.filter((t) => t !== "security-group").map((t) => ec2(t)),
       Condition: OWNED,
     },
-    write && {
-      Sid: "ModifyEndpointsWithSubnetsAndGroupsOfScopedVpcs",
-      Effect: "Allow",
-      Action: ["ec2:ModifyVpcEndpoint"],
-      Resource: [...ec2("subnet"), ...ec2("security-group")],
-      Condition: inScopedVpcs,
-    },
-    // ModifyVpcEndpoint offers no ec2:Vpc key on route tables; the endpoint itself must be owned, and AWS
-    // requires the tables to be in its VPC.
-    write && {
-      Sid: "ModifyEndpointsWithRouteTablesOfTheirVpc",
-      Effect: "Allow",
-      Action: ["ec2:ModifyVpcEndpoint"],
-      Resource: ec2("route-table"),
-    },
-    nat && {
-      Sid: "DeleteOnlyOwnedNatGatewaysAndElasticIps",
-      Effect: "Allow",
-      Action: ["ec2:DeleteNatGateway", "ec2:ReleaseAddress"],
-      Resource: [...ec2("natgateway"), ...ec2("elastic-ip")],
-      Condition: OWNED,
-    },
-    // Route entries carry no tags: the NAT default routes are scoped to the route tables of the VPCs named.
-    nat && {
-      Sid: "NatRoutesOnlyInScopedVpcs",
-      Effect: "Allow",
-      Action: ["ec2:CreateRoute", "ec2:DeleteRoute", "ec2:ReplaceRoute"],
-      Resource: ec2("route-table"),
-      Condition: inScopedVpcs,
-    },
-    features.vpcDnsEnforce &&
-      write && {
-        Sid: "VpcDnsAttributesOfScopedVpcsOnly",
-        Effect: "Allow",
-        Action: ["ec2:ModifyVpcAttribute"],
-        Resource: vpcArns,
-      },
     // Tags other than ecsnet's own keys, on what ecsnet owns (spec.tags changes). A request without tag
     // keys (DeleteTags without Tags deletes every tag) is refused by the Null condition.
     write && {
       Sid: "ChangeOtherTagsOfOwnedResources",
       Effect: "Allow",
       Action: TAG_CHANGES,
-      Resource: owned,
+      Resource: ownedTypes.map((t) => ec2(t)),
       Condition: allOf(OWNED, {
         "ForAllValues:StringNotLike": { "aws:TagKeys": ["ecsnet.dev/*"] },
         Null: { "aws:TagKeys": "false" },
@@ -259,7 +244,14 @@ export function iamPolicy(scope: IamScope, features: IamFeatures): PolicyDocumen
         }),
       },
   ];
-  return { Version: "2012-10-17", Statement: s.filter((x): x is PolicyStatement => x !== false) };
+  const statements = s.filter((x): x is PolicyStatement => x !== false);
+  return {
+    Version: "2012-10-17",
+    Statement:
+      regions.length === 1
+        ? statements
+        : statements.map((x) => (x.Resource === "*" ? x : { ...x, Condition: allOf(x.Condition ?? {}, inRegions) })),
+  };
 }
 
 /** The actions a policy grants, sorted. */
