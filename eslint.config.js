@@ -63,6 +63,36 @@ export default tseslint.config(
     },
   },
   {
+    // The IAM policy generator is data: it imports only api/ (the tag keys) and itself.
+    files: ["operator/iam/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            sdk,
+            kube,
+            {
+              group: [
+                "../aws/*",
+                "../cli/*",
+                "../controllers/*",
+                "../core/*",
+                "../kube/*",
+                "../observability/*",
+                "../runtime/*",
+                "../sandbox/*",
+                "node:*",
+              ],
+              message: "iam/ is pure data: it imports only api/ and iam/",
+            },
+          ],
+        },
+      ],
+      "no-restricted-globals": ["error", { name: "process", message: "iam/ is pure data" }],
+    },
+  },
+  {
     files: ["operator/runtime/**/*.ts"],
     rules: {
       "no-restricted-imports": [

@@ -13,6 +13,7 @@ const table: Readonly<Record<string, () => Promise<Command>>> = {
   destroy: async () => (await import("./apply.js")).destroyCommand(),
   diagnose: async () => (await import("./diagnose.js")).diagnoseCommand(),
   crds: async () => (await import("./crds.js")).crdsCommand(),
+  "iam-policy": async () => (await import("./iam-policy.js")).iamPolicyCommand(),
   sandbox: async () => (await import("./sandbox.js")).sandboxCommand(),
 };
 
