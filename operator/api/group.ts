@@ -53,5 +53,9 @@ export const TagKey = {
   Component: "ecsnet.dev/component",
   /** Always `ecsnet`. */
   ManagedBy: "ecsnet.dev/managed-by",
+  /** The creation intent (0, 1, 2...) whose ClientToken made a NAT gateway or endpoint (ADR 0004). */
+  Intent: "ecsnet.dev/intent",
+  /** The spec.tags keys ecsnet set on the resource, comma-separated: only these are ever changed or removed. */
+  UserTagKeys: "ecsnet.dev/tag-keys",
 } as const;
 export type TagKey = (typeof TagKey)[keyof typeof TagKey];

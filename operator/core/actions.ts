@@ -123,7 +123,10 @@ export type Action =
       readonly securityGroupIds: readonly (string | Ref)[];
       readonly privateDns: boolean;
       readonly policy: string | null;
+      /** Base ClientToken of the item; apply derives the token sent from it (core/ownership `intentToken`). */
       readonly clientToken: string;
+      /** The first creation intent to try (ADR 0004): one past the intents of predecessors still observed. */
+      readonly generation: number;
       readonly tags: Tags;
     })
   | (Base & {
@@ -144,7 +147,10 @@ export type Action =
       readonly serviceName: string;
       readonly routeTableIds: readonly string[];
       readonly policy: string | null;
+      /** Base ClientToken of the item; apply derives the token sent from it (core/ownership `intentToken`). */
       readonly clientToken: string;
+      /** The first creation intent to try (ADR 0004): one past the intents of predecessors still observed. */
+      readonly generation: number;
       readonly tags: Tags;
     })
   | (Base & {
@@ -161,7 +167,10 @@ export type Action =
       readonly kind: "CreateNatGateway";
       readonly subnetId: string;
       readonly allocationId: string | Ref;
+      /** Base ClientToken of the item; apply derives the token sent from it (core/ownership `intentToken`). */
       readonly clientToken: string;
+      /** The first creation intent to try (ADR 0004): one past the intents of predecessors still observed. */
+      readonly generation: number;
       readonly tags: Tags;
     })
   | (Base & { readonly kind: "DeleteNatGateway"; readonly natGatewayId: string })

@@ -20,11 +20,26 @@ export interface Faults {
   eventualConsistencyMs: number;
   latencyMs: number | Record<string, number>;
   failNext: InjectedFailure[];
+  /**
+   * Crash boundaries: access key id (or `*` for any) → N. The N-th EC2 mutation that key's client makes is
+   * applied, but its response is never sent (the call is parked), and every later mutation of that key is
+   * parked without being applied: the world holds exactly N changes, and a test can SIGKILL the client right
+   * after the N-th (see `SandboxAdmin.parked`). Only mutations that succeed count.
+   */
+  parkAfterMutations: Record<string, number>;
 }
 
 /** The defaults: no fault at all. */
 export function noFaults(): Faults {
-  return { throttling: false, errorRate: 0, resetRate: 0, eventualConsistencyMs: 0, latencyMs: 0, failNext: [] };
+  return {
+    throttling: false,
+    errorRate: 0,
+    resetRate: 0,
+    eventualConsistencyMs: 0,
+    latencyMs: 0,
+    failNext: [],
+    parkAfterMutations: {},
+  };
 }
 
 /** A bucket size and refill rate per second. */
@@ -93,4 +108,15 @@ export function latencyFor(f: Faults, operation: string): number {
 export function takeFailNext(f: Faults, operation: string): InjectedFailure | undefined {
   const i = f.failNext.findIndex((x) => x.operation === operation || x.operation === "*");
   return i < 0 ? undefined : f.failNext.splice(i, 1)[0];
+}
+
+/** True for EC2 actions that change something (everything but Describe/Get/List/Search). */
+export const isMutatingAction = (action: string): boolean => !/^(Describe|Get|List|Search)/.test(action);
+
+/** A mutating call the sandbox holds without answering (see `Faults.parkAfterMutations`). */
+export interface ParkedCall {
+  readonly accessKeyId: string;
+  readonly action: string;
+  /** True for the N-th mutation (applied, answer held); false for later ones (neither applied nor answered). */
+  readonly applied: boolean;
 }

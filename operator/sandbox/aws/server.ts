@@ -14,7 +14,8 @@ import { ECS_TARGET_PREFIX, handleEcsRequest } from "./ecs/http.js";
 import type { EcsSandbox } from "./ecs/service.js";
 import { createEcsSandbox } from "./ecs/service.js";
 import type { Faults } from "./faults.js";
-import { bucketFor, latencyFor, noFaults, takeFailNext, TokenBuckets } from "./faults.js";
+import type { ParkedCall } from "./faults.js";
+import { bucketFor, isMutatingAction, latencyFor, noFaults, takeFailNext, TokenBuckets } from "./faults.js";
 import { flatParams } from "./query.js";
 import type { SeedResult } from "./seeds.js";
 import type { Ctx, TransitionDelays, World } from "./state.js";
@@ -75,6 +76,7 @@ export function delaysFor(
           endpointAvailableMs: 60_000,
           endpointDeletedMs: 60_000,
           deletedVisibleMs: 3_600_000,
+          clientTokenTtlMs: 86_400_000,
         }
       : {
           natGatewayAvailableMs: 300,
@@ -82,6 +84,8 @@ export function delaysFor(
           endpointAvailableMs: 200,
           endpointDeletedMs: 200,
           deletedVisibleMs: 60_000,
+          // 24 × the visibility window, as in realistic mode (1 hour visible, tokens at least 24 hours).
+          clientTokenTtlMs: 1_440_000,
         };
   const scaled = Object.fromEntries(
     Object.entries(base).map(([k, v]) => [k, v * timeScale]),
@@ -90,6 +94,12 @@ export function delaysFor(
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The access key id of a SigV4-signed request (`Credential=AKID/...`), or `anonymous`. */
+function accessKeyOf(req: IncomingMessage): string {
+  const auth = req.headers.authorization ?? "";
+  return /Credential=([^/,\s]+)\//.exec(auth)?.[1] ?? "anonymous";
+}
 
 /** Starts the sandbox on 127.0.0.1 and resolves once it listens. */
 export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<AwsSandbox> {
@@ -100,6 +110,8 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const scale = opts.timeScale ?? 1;
   const faults: Faults = noFaults();
   const calls = new Map<string, number>();
+  const mutations = new Map<string, number>();
+  const parked: ParkedCall[] = [];
   let buckets = new TokenBuckets(now);
   let world: World = emptyWorld();
   const ctx: Ctx = {
@@ -121,6 +133,8 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     setWorld: (w) => (world = w),
     faults,
     calls,
+    mutations,
+    parked,
     clearBuckets: () => (buckets = new TokenBuckets(now)),
     ecs,
   });
@@ -139,6 +153,14 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     const params = isEcs ? undefined : flatParams(body);
     const operation = isEcs ? target.slice(ECS_TARGET_PREFIX.length) : (params!.get("Action") ?? "");
     calls.set(operation, (calls.get(operation) ?? 0) + 1);
+    // Crash boundaries (Faults.parkAfterMutations): past the N-th mutation of this client, hold every call.
+    const akid = accessKeyOf(req);
+    const mutating = !isEcs && isMutatingAction(operation);
+    const limit = mutating ? (faults.parkAfterMutations[akid] ?? faults.parkAfterMutations["*"]) : undefined;
+    if (limit !== undefined && (mutations.get(akid) ?? 0) >= limit) {
+      parked.push({ accessKeyId: akid, action: operation, applied: false });
+      return;
+    }
     if (faults.resetRate > 0 && Math.random() < faults.resetRate) return void req.socket.destroy();
     const delay = latencyFor(faults, operation) + (latency === "realistic" ? 20 + Math.random() * 40 : 0);
     if (delay > 0) await sleep(delay);
@@ -160,6 +182,12 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
           ...(fault ? { "x-amzn-errortype": fault.code } : {}),
         }
       : { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId };
+    if (mutating && !fault && out.status === 200) {
+      const n = (mutations.get(akid) ?? 0) + 1;
+      mutations.set(akid, n);
+      // The N-th mutation is applied; its answer is held so the client can be killed right after it.
+      if (n === limit) return void parked.push({ accessKeyId: akid, action: operation, applied: true });
+    }
     res.writeHead(out.status, headers);
     res.end(out.body);
   }
