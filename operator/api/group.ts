@@ -57,5 +57,10 @@ export const TagKey = {
   Intent: "ecsnet.dev/intent",
   /** The spec.tags keys ecsnet set on the resource, comma-separated: only these are ever changed or removed. */
   UserTagKeys: "ecsnet.dev/tag-keys",
+  /**
+   * On an Elastic IP ecsnet allocated: the NAT gateways that held it, space-separated, newest last. It outlives
+   * the NAT gateways, so a route left blackholed by one deleted out of band is known as ours at any age.
+   */
+  NatGateways: "ecsnet.dev/nat-gateways",
 } as const;
 export type TagKey = (typeof TagKey)[keyof typeof TagKey];

@@ -195,5 +195,11 @@ export async function executeAction(ec2: Ec2Port, a: Action, id: ResolveId, vpcI
     case "TagResource":
       await ec2.createTags({ resourceIds: [a.resourceId], tags: a.tags });
       return { id: a.resourceId };
+    case "TagResources":
+      await ec2.createTags({ resourceIds: a.resourceIds, tags: a.tags });
+      return { id: a.resourceIds.join(",") };
+    case "UntagResources":
+      await ec2.deleteTags({ resourceIds: a.resourceIds, keys: a.keys });
+      return { id: a.resourceIds.join(",") };
   }
 }

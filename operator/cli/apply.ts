@@ -12,6 +12,7 @@ interface Opts {
   region?: string;
   wait: boolean;
   timeout: string;
+  ec2RateScale?: string;
 }
 
 function durationMs(v: string): number {
@@ -23,7 +24,10 @@ function durationMs(v: string): number {
 
 async function run(o: Opts, deleting: boolean): Promise<void> {
   const networks = await readNetworks(o.file);
-  const aws = await localAws(o.region ? { region: o.region } : {});
+  const scale = o.ec2RateScale === undefined ? undefined : Number(o.ec2RateScale);
+  if (scale !== undefined && !(scale > 0))
+    throw new Error(`--ec2-rate-scale must be a positive number, got ${o.ec2RateScale}`);
+  const aws = await localAws({ ...(o.region ? { region: o.region } : {}), ...(scale ? { ec2RateScale: scale } : {}) });
   const ends: ConvergeEnd[] = [];
   try {
     for (const m of networks) {
@@ -60,7 +64,8 @@ const common = (c: Command) =>
     .requiredOption("-f, --file <path>", "YAML or JSON file with one or more PrivateEcsNetwork objects")
     .option("--region <region>", "region for specs that name none (default: the AWS SDK's configuration)")
     .option("--no-wait", "make one pass and return instead of waiting")
-    .option("--timeout <duration>", "how long to wait (e.g. 10m, 90s)", "15m");
+    .option("--timeout <duration>", "how long to wait (e.g. 10m, 90s)", "15m")
+    .option("--ec2-rate-scale <factor>", "scale the client-side EC2 rate limiter's buckets (as ecsnet run; default 1)");
 
 /** The `apply` command. */
 export function applyCommand(): Command {

@@ -21,15 +21,19 @@ const TAG_VALUE_MAX = 256;
 
 /**
  * The tags ecsnet writes (at creation, via TagSpecifications) on a resource for `component`.
- * `extra` (spec.tags) comes first so that the user can never override an ownership tag.
+ * `extra` (spec.tags) comes first so that the user can never override an ownership tag; its keys are listed in
+ * `ecsnet.dev/tag-keys`, so that a later spec without one of them removes exactly that tag and no other.
  * `Name` is `ecsnet-<name>-<key with ':' replaced by '-'>`, e.g. `ecsnet-prod-endpoint-ecr.dkr`,
  * unless the user set a `Name` in `extra` (then theirs is kept: it is only a label for people).
  */
 export function ownerTags(owner: OwnerRef, component: Key, extra: Tags = {}): Tags {
   const name = `ecsnet-${owner.name}-${component.replace(/[:/]/g, "-")}`.slice(0, TAG_VALUE_MAX);
+  const userKeys = Object.keys(extra).sort();
   return {
     Name: name,
     ...extra,
+    // Which keys came from spec.tags: only these are ever removed when the spec drops them (plan-tags.ts).
+    ...(userKeys.length > 0 ? { [TagKey.UserTagKeys]: userKeys.join(",").slice(0, TAG_VALUE_MAX) } : {}),
     [TagKey.OwnerUid]: owner.uid,
     [TagKey.Owner]: `${owner.namespace}/${owner.name}`,
     [TagKey.Component]: component,
@@ -146,4 +150,19 @@ export function fnv1a64(s: string): string {
     h = (h * FNV_PRIME) & MASK64;
   }
   return h.toString(16).padStart(16, "0");
+}
+
+/** The spec.tags keys a resource's tags say ecsnet set (`ecsnet.dev/tag-keys`); empty when none. */
+export function userTagKeys(tags: Tags): string[] {
+  const v = tags[TagKey.UserTagKeys];
+  return v ? v.split(",").filter((k) => k !== "") : [];
+}
+
+/** How many NAT gateway ids an Elastic IP of ours remembers (`ecsnet.dev/nat-gateways`, newest last). */
+export const NAT_RECORD_MAX = 8;
+
+/** The NAT gateway ids an Elastic IP of ours records as having held it (`ecsnet.dev/nat-gateways`). */
+export function recordedNatIds(tags: Tags): string[] {
+  const v = tags[TagKey.NatGateways];
+  return v ? v.split(" ").filter((id) => id !== "") : [];
 }

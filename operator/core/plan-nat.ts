@@ -14,7 +14,7 @@
 import type { Ref } from "./actions.js";
 import type { DesiredNetwork, Key, ObservedNatGateway, ObservedNetwork } from "./model.js";
 import { key } from "./model.js";
-import { isOurs, nextIntent } from "./ownership.js";
+import { isOurs, nextIntent, recordedNatIds } from "./ownership.js";
 import { pickKeeper } from "./plan-endpoints.js";
 import { DEFAULT, planRoutes, type NatTarget } from "./plan-routes.js";
 import { opKey, type Draft } from "./waves.js";
@@ -47,7 +47,10 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
   // Deleted NATs stay visible in Describe (§3.6); they are kept apart so routes still pointing at them
   // (now blackholes) count as ours to repair, and so their intent tags tell a re-create which intent is next.
   const deletedMine = (o.deletedNatGateways ?? []).filter((n) => isOurs(n, d.owner));
-  const ourNatIds = new Set([...mine, ...deletedMine].map((n) => n.id));
+  // Plus the NATs our Elastic IPs record (ecsnet.dev/nat-gateways): a NAT deleted out of band leaves Describe
+  // after about an hour, but the route it blackholed is still ours to repair, whatever its age.
+  const recorded = o.addresses.filter((a) => isOurs(a, d.owner)).flatMap((a) => recordedNatIds(a.tags));
+  const ourNatIds = new Set([...mine, ...deletedMine].map((n) => n.id).concat(recorded));
   const targets = new Map<Key, NatTarget>();
   const kept = new Set<ObservedNatGateway>();
   const chosenEips = new Set<string>();

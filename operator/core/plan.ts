@@ -1,7 +1,8 @@
 /**
  * plan(desired, observed): the actions that make AWS match the desired network, as data. Pure.
  *
- * Orchestrates the per-part planners (security group → endpoints → NAT egress) and the VPC DNS attributes.
+ * Orchestrates the per-part planners (security group → endpoints → NAT egress → tags of what exists) and
+ * the VPC DNS attributes.
  * Safety rules every planner follows:
  * - never an action on a resource that is not ours (owner-uid tag), except `TagResource` (then modify)
  *   when the user asked to adopt it; anything unowned in the way is `blocked`, named, never forced;
@@ -20,6 +21,7 @@ import { planInterfaceEndpoints } from "./plan-endpoints.js";
 import { planGatewayEndpoint } from "./plan-gateway-endpoint.js";
 import { planNat } from "./plan-nat.js";
 import { missingReferences } from "./references.js";
+import { planTags } from "./plan-tags.js";
 
 /** What the DNS step tells the endpoint planner. */
 export interface DnsOutcome {
@@ -52,6 +54,7 @@ export function plan(desired: DesiredNetwork, observed: ObservedNetwork): Plan {
   planInterfaceEndpoints(desired, observed, draft, sg, dns);
   planGatewayEndpoint(desired, observed, draft);
   planNat(desired, observed, draft);
+  planTags(desired, observed, draft);
   return draft.build();
 }
 
