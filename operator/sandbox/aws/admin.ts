@@ -25,7 +25,7 @@ export interface SandboxAdmin {
   calls(): Record<string, number>;
   /** Zeroes the call counts (and the per-key mutation counts). */
   resetCalls(): void;
-  /** Successful EC2 mutations per access key id (the SDK's credentials of each client). */
+  /** Successful EC2 mutations per access key id (the SDK's credentials of each client) and per `uid:<owner uid>`. */
   mutations(): Record<string, number>;
   /** The calls parked by `parkAfterMutations`, oldest first. */
   parked(): ParkedCall[];

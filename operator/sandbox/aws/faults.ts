@@ -21,10 +21,12 @@ export interface Faults {
   latencyMs: number | Record<string, number>;
   failNext: InjectedFailure[];
   /**
-   * Crash boundaries: access key id (or `*` for any) → N. The N-th EC2 mutation that key's client makes is
-   * applied, but its response is never sent (the call is parked), and every later mutation of that key is
-   * parked without being applied: the world holds exactly N changes, and a test can SIGKILL the client right
-   * after the N-th (see `SandboxAdmin.parked`). Only mutations that succeed count.
+   * Crash boundaries: scope → N, where a scope is a client's access key id, `uid:<owner uid>` (the mutations
+   * for one ecsnet object, crash-scope.ts), or `*` (any client). The N-th EC2 mutation of that scope is
+   * applied, but its response is never sent (the call is parked), and every later mutation of the scope is
+   * refused unapplied (503 Unavailable, so held calls never drain the client's connections): the world holds
+   * exactly N changes of it, and a test can SIGKILL the client right after (see `SandboxAdmin.parked`). Only
+   * mutations that succeed count.
    */
   parkAfterMutations: Record<string, number>;
 }
@@ -115,8 +117,9 @@ export const isMutatingAction = (action: string): boolean => !/^(Describe|Get|Li
 
 /** A mutating call the sandbox holds without answering (see `Faults.parkAfterMutations`). */
 export interface ParkedCall {
+  /** The scope whose limit parked it: an access key id or `uid:<owner uid>`. */
   readonly accessKeyId: string;
   readonly action: string;
-  /** True for the N-th mutation (applied, answer held); false for later ones (neither applied nor answered). */
+  /** True for the N-th mutation (applied, answer held); false for later ones (refused, not applied). */
   readonly applied: boolean;
 }

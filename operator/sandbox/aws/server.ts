@@ -16,6 +16,7 @@ import { createEcsSandbox } from "./ecs/service.js";
 import type { Faults } from "./faults.js";
 import type { ParkedCall } from "./faults.js";
 import { bucketFor, isMutatingAction, latencyFor, noFaults, takeFailNext, TokenBuckets } from "./faults.js";
+import { ownerOfCall } from "./crash-scope.js";
 import { flatParams } from "./query.js";
 import type { SeedResult } from "./seeds.js";
 import type { Ctx, TransitionDelays, World } from "./state.js";
@@ -139,6 +140,11 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     ecs,
   });
 
+  const ownerScope = (operation: string, params: Map<string, string>): string[] => {
+    const uid = ownerOfCall(ctx, operation, params);
+    return uid === undefined ? [] : [`uid:${uid}`];
+  };
+
   async function serve(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const requestId = randomUUID();
@@ -153,13 +159,23 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     const params = isEcs ? undefined : flatParams(body);
     const operation = isEcs ? target.slice(ECS_TARGET_PREFIX.length) : (params!.get("Action") ?? "");
     calls.set(operation, (calls.get(operation) ?? 0) + 1);
-    // Crash boundaries (Faults.parkAfterMutations): past the N-th mutation of this client, hold every call.
-    const akid = accessKeyOf(req);
+    // Crash boundaries (Faults.parkAfterMutations): past the N-th mutation of this client, or of the ecsnet
+    // object the call is for (`uid:<owner uid>`), hold every call.
     const mutating = !isEcs && isMutatingAction(operation);
-    const limit = mutating ? (faults.parkAfterMutations[akid] ?? faults.parkAfterMutations["*"]) : undefined;
-    if (limit !== undefined && (mutations.get(akid) ?? 0) >= limit) {
-      parked.push({ accessKeyId: akid, action: operation, applied: false });
-      return;
+    const scopes = mutating ? [accessKeyOf(req), ...ownerScope(operation, params!)] : [];
+    const limitOf = (k: string) =>
+      faults.parkAfterMutations[k] ?? (k.startsWith("uid:") ? undefined : faults.parkAfterMutations["*"]);
+    const tripped = scopes.find((k) => {
+      const limit = limitOf(k);
+      return limit !== undefined && (mutations.get(k) ?? 0) >= limit;
+    });
+    if (tripped !== undefined) {
+      // Past the boundary: nothing more of this scope is applied. The call is refused (a retryable 503, so
+      // the client's connection pool is not drained by held calls); the client is stuck on the N-th anyway.
+      parked.push({ accessKeyId: tripped, action: operation, applied: false });
+      const refused = ec2Error("Unavailable", "past a crash boundary: not applied", 503, requestId);
+      res.writeHead(refused.status, { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId });
+      return void res.end(refused.body);
     }
     if (faults.resetRate > 0 && Math.random() < faults.resetRate) return void req.socket.destroy();
     const delay = latencyFor(faults, operation) + (latency === "realistic" ? 20 + Math.random() * 40 : 0);
@@ -183,10 +199,14 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
         }
       : { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId };
     if (mutating && !fault && out.status === 200) {
-      const n = (mutations.get(akid) ?? 0) + 1;
-      mutations.set(akid, n);
+      let hold: string | undefined;
+      for (const k of scopes) {
+        const n = (mutations.get(k) ?? 0) + 1;
+        mutations.set(k, n);
+        if (n === limitOf(k)) hold = k;
+      }
       // The N-th mutation is applied; its answer is held so the client can be killed right after it.
-      if (n === limit) return void parked.push({ accessKeyId: akid, action: operation, applied: true });
+      if (hold !== undefined) return void parked.push({ accessKeyId: hold, action: operation, applied: true });
     }
     res.writeHead(out.status, headers);
     res.end(out.body);

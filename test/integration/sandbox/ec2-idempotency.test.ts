@@ -121,7 +121,7 @@ describe("a VPC endpoint's ClientToken", () => {
 });
 
 describe("crash boundaries", () => {
-  it("applies the N-th mutation of one client, holds its answer, and parks that client's later mutations unapplied", async () => {
+  it("applies the N-th mutation of one client, holds its answer, and refuses that client's later mutations unapplied", async () => {
     sb.admin.setFaults({ parkAfterMutations: { "crash-key": 1 } });
     const crashing = new EC2Client({
       endpoint: sb.endpoint,
