@@ -53,5 +53,14 @@ export const TagKey = {
   Component: "ecsnet.dev/component",
   /** Always `ecsnet`. */
   ManagedBy: "ecsnet.dev/managed-by",
+  /** The creation intent (0, 1, 2...) whose ClientToken made a NAT gateway or endpoint (ADR 0004). */
+  Intent: "ecsnet.dev/intent",
+  /** The spec.tags keys ecsnet set on the resource, comma-separated: only these are ever changed or removed. */
+  UserTagKeys: "ecsnet.dev/tag-keys",
+  /**
+   * On an Elastic IP ecsnet allocated: the NAT gateways that held it, space-separated, newest last. It outlives
+   * the NAT gateways, so a route left blackholed by one deleted out of band is known as ours at any age.
+   */
+  NatGateways: "ecsnet.dev/nat-gateways",
 } as const;
 export type TagKey = (typeof TagKey)[keyof typeof TagKey];

@@ -4,9 +4,11 @@
  * there), `RouteAlreadyExists` when the route already targets the NAT gateway we wanted. Everything else
  * rejects with the SDK error for `apply` to classify once. Never waits for a resource to become available.
  */
+import { TagKey } from "../api/group.js";
 import type { Action, Ref } from "../core/actions.js";
-import type { DesiredIngressRule } from "../core/model.js";
-import type { Ec2Port, IngressPermission } from "./ec2-port.js";
+import type { DesiredIngressRule, Tags } from "../core/model.js";
+import { intentToken } from "../core/ownership.js";
+import type { CreatedResource, Ec2Port, IngressPermission } from "./ec2-port.js";
 import { classifyAwsError } from "./errors.js";
 
 /** Resolves an id or a {@link Ref} to an id (apply checked beforehand that every Ref resolves). */
@@ -74,6 +76,42 @@ async function createRoute(
   }
 }
 
+/** States of a resource that a replayed token hands back when its creation intent is used up. */
+const USED_UP = new Set(["deleting", "deleted", "failed", "rejected"]);
+
+/** How many creation intents one create steps through before giving up (each step is one create call). */
+export const MAX_INTENT_STEPS = 32;
+
+/**
+ * Create through a ClientToken as creation intent `from`, or the first later intent that is not used up
+ * (ADR 0004). Intent n's token is `intentToken(seed, input, n)`, so every retry and restart of one intent
+ * sends the same token and EC2 answers with the resource it already made. EC2 says an intent is used up in
+ * one of two ways: it hands back the resource that token made, now gone (`deleted`, `deleting`, `failed`:
+ * the resource was deleted, by us or out of band, possibly long ago and already out of Describe); or it
+ * answers IdempotentParameterMismatch (the token was used with other parameters). Either way the next
+ * intent is tried. The intent is also written on the resource (`ecsnet.dev/intent`), so the planner's next
+ * starting point is known while the resource is visible.
+ */
+async function createAsIntent(
+  seed: string,
+  input: unknown,
+  from: number,
+  tags: Tags,
+  create: (token: string, tags: Tags) => Promise<CreatedResource>,
+): Promise<string> {
+  for (let n = from; n < from + MAX_INTENT_STEPS; n++) {
+    try {
+      const r = await create(intentToken(seed, input, n), { ...tags, [TagKey.Intent]: String(n) });
+      if (!USED_UP.has(r.state)) return r.id;
+    } catch (err) {
+      if (!isCode(err, "IdempotentParameterMismatch")) throw err;
+    }
+  }
+  throw Object.assign(new Error(`creation intents ${from}..${from + MAX_INTENT_STEPS - 1} are all used up`), {
+    name: "IdempotentParameterMismatch",
+  });
+}
+
 /** Perform `a` (ownership already re-checked by apply). Resolves with the id worked on; rejects with the SDK error. */
 export async function executeAction(ec2: Ec2Port, a: Action, id: ResolveId, vpcId: string): Promise<ActionDone> {
   switch (a.kind) {
@@ -90,25 +128,37 @@ export async function executeAction(ec2: Ec2Port, a: Action, id: ResolveId, vpcI
     case "RevokeRules":
       await goneIsDone(() => ec2.revokeRules(a));
       return { id: a.groupId };
-    case "CreateInterfaceEndpoint":
-      return {
-        id: await ec2.createVpcEndpoint({
-          type: "Interface",
-          vpcId: a.vpcId,
-          serviceName: a.serviceName,
-          subnetIds: a.subnetIds,
-          securityGroupIds: a.securityGroupIds.map(id),
-          privateDns: a.privateDns,
-          policy: a.policy,
-          clientToken: a.clientToken,
-          tags: a.tags,
-        }),
+    case "CreateInterfaceEndpoint": {
+      const input = {
+        type: "Interface" as const,
+        vpcId: a.vpcId,
+        serviceName: a.serviceName,
+        subnetIds: a.subnetIds,
+        securityGroupIds: a.securityGroupIds.map(id),
+        privateDns: a.privateDns,
+        policy: a.policy,
       };
+      const made = await createAsIntent(a.clientToken, input, a.generation, a.tags, (clientToken, tags) =>
+        ec2.createVpcEndpoint({ ...input, clientToken, tags }),
+      );
+      return { id: made };
+    }
     case "ModifyInterfaceEndpoint":
       await ec2.modifyVpcEndpoint({ ...a, addSecurityGroupIds: a.addSecurityGroupIds.map(id) });
       return { id: a.endpointId };
-    case "CreateGatewayEndpoint":
-      return { id: await ec2.createVpcEndpoint({ type: "Gateway", ...a }) };
+    case "CreateGatewayEndpoint": {
+      const input = {
+        type: "Gateway" as const,
+        vpcId: a.vpcId,
+        serviceName: a.serviceName,
+        routeTableIds: a.routeTableIds,
+        policy: a.policy,
+      };
+      const made = await createAsIntent(a.clientToken, input, a.generation, a.tags, (clientToken, tags) =>
+        ec2.createVpcEndpoint({ ...input, clientToken, tags }),
+      );
+      return { id: made };
+    }
     case "ModifyGatewayEndpoint":
       await ec2.modifyVpcEndpoint(a);
       return { id: a.endpointId };
@@ -121,8 +171,11 @@ export async function executeAction(ec2: Ec2Port, a: Action, id: ResolveId, vpcI
       await goneIsDone(() => ec2.releaseAddress(a.allocationId));
       return { id: a.allocationId };
     case "CreateNatGateway": {
-      const input = { subnetId: a.subnetId, allocationId: id(a.allocationId), clientToken: a.clientToken };
-      return { id: await ec2.createNatGateway({ ...input, tags: a.tags }) };
+      const input = { subnetId: a.subnetId, allocationId: id(a.allocationId) };
+      const made = await createAsIntent(a.clientToken, input, a.generation, a.tags, (clientToken, tags) =>
+        ec2.createNatGateway({ ...input, clientToken, tags }),
+      );
+      return { id: made };
     }
     case "DeleteNatGateway":
       await goneIsDone(() => ec2.deleteNatGateway(a.natGatewayId));
@@ -142,5 +195,11 @@ export async function executeAction(ec2: Ec2Port, a: Action, id: ResolveId, vpcI
     case "TagResource":
       await ec2.createTags({ resourceIds: [a.resourceId], tags: a.tags });
       return { id: a.resourceId };
+    case "TagResources":
+      await ec2.createTags({ resourceIds: a.resourceIds, tags: a.tags });
+      return { id: a.resourceIds.join(",") };
+    case "UntagResources":
+      await ec2.deleteTags({ resourceIds: a.resourceIds, keys: a.keys });
+      return { id: a.resourceIds.join(",") };
   }
 }

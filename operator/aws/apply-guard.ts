@@ -84,6 +84,18 @@ export function guardAction(action: Action, ctx: ApplyContext): ClassifiedError 
       }
       return notOwned(`route ${action.destination} in ${action.routeTableId}`);
     }
+    case "TagResources":
+    case "UntagResources": {
+      // Every id must be ours in the snapshot: tag repairs never touch anything else.
+      const all: readonly ObservedMeta[] = [
+        ...observed.securityGroups,
+        ...observed.endpoints,
+        ...observed.addresses,
+        ...observed.natGateways,
+      ];
+      const foreign = action.resourceIds.find((id) => all.find((x) => x.id === id)?.owned !== true);
+      return foreign === undefined ? null : notOwned(foreign);
+    }
     case "TagResource": {
       const all: readonly ObservedMeta[] = [
         ...observed.securityGroups,

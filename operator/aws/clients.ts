@@ -16,7 +16,7 @@ import type {
 } from "@aws-sdk/types";
 import { currentAbortSignal, throwIfAborted } from "./abort-scope.js";
 import { classifyAwsError } from "./errors.js";
-import { Ec2Limiter } from "./throttle.js";
+import { Ec2Buckets, Ec2Limiter, type BucketSpec } from "./throttle.js";
 
 /** One finished AWS call (all SDK retries included), for metrics and logs. */
 export interface AwsCallRecord {
@@ -152,4 +152,19 @@ export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
       ecs.destroy();
     },
   };
+}
+
+/**
+ * A limiter with EC2's buckets scaled by `scale` (an account with raised limits, or a time-scaled sandbox);
+ * undefined (the clients' default limiter) for 1 or absent.
+ */
+export function scaledLimiter(scale: number | undefined): Ec2Limiter | undefined {
+  if (scale === undefined || scale === 1) return undefined;
+  const buckets = Object.fromEntries(
+    Object.entries(Ec2Buckets).map(([k, v]: [string, BucketSpec]) => [
+      k,
+      { capacity: Math.max(1, Math.round(v.capacity * scale)), refillPerSecond: v.refillPerSecond * scale },
+    ]),
+  ) as Record<keyof typeof Ec2Buckets, BucketSpec>;
+  return new Ec2Limiter({ buckets });
 }

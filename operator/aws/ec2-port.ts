@@ -66,6 +66,12 @@ export interface CreateEndpointInput {
   readonly tags: Tags;
 }
 
+/** What a token-carrying create answered: the resource's id and its state now (lower-case, as EC2 sends it). */
+export interface CreatedResource {
+  readonly id: string;
+  readonly state: string;
+}
+
 /** Input of ModifyVpcEndpoint; empty lists and undefined fields change nothing. */
 export interface ModifyEndpointInput {
   readonly endpointId: string;
@@ -133,16 +139,24 @@ export interface Ec2Port {
     ingressRuleIds: readonly string[];
     egressRuleIds: readonly string[];
   }): Promise<void>;
-  /** Returns the endpoint id. Same `clientToken` + same input returns the same endpoint. */
-  createVpcEndpoint(input: CreateEndpointInput): Promise<string>;
+  /**
+   * Returns the endpoint id and its state. Same `clientToken` + same input returns the endpoint that token
+   * made, in its state now (`deleted` included, EC2 API idempotency); other input → IdempotentParameterMismatch.
+   */
+  createVpcEndpoint(input: CreateEndpointInput): Promise<CreatedResource>;
   modifyVpcEndpoint(input: ModifyEndpointInput): Promise<void>;
   /** Rejects with the first per-endpoint error AWS reports (DeleteVpcEndpoints answers 200 with `Unsuccessful`). */
   deleteVpcEndpoint(endpointId: string): Promise<void>;
   /** Returns the allocation id. No idempotency token exists: tag it and look it up by tag in observe. */
   allocateAddress(input: { tags: Tags }): Promise<string>;
   releaseAddress(allocationId: string): Promise<void>;
-  /** Returns the NAT gateway id. Same `clientToken` + same input returns the same NAT gateway. */
-  createNatGateway(input: { subnetId: string; allocationId: string; clientToken: string; tags: Tags }): Promise<string>;
+  /** As createVpcEndpoint: the NAT gateway the token made (new or earlier, in its state now). */
+  createNatGateway(input: {
+    subnetId: string;
+    allocationId: string;
+    clientToken: string;
+    tags: Tags;
+  }): Promise<CreatedResource>;
   deleteNatGateway(natGatewayId: string): Promise<void>;
   createRoute(input: NatRouteInput): Promise<void>;
   replaceRoute(input: NatRouteInput): Promise<void>;
@@ -152,5 +166,8 @@ export interface Ec2Port {
     attribute: "enableDnsSupport" | "enableDnsHostnames";
     value: boolean;
   }): Promise<void>;
+  /** Adds or overwrites `tags` on every resource of `resourceIds` (one call; EC2 takes many ids). */
   createTags(input: { resourceIds: readonly string[]; tags: Tags }): Promise<void>;
+  /** Removes the tags `keys` from every resource of `resourceIds` (one call). */
+  deleteTags(input: { resourceIds: readonly string[]; keys: readonly string[] }): Promise<void>;
 }

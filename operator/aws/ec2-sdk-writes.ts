@@ -14,6 +14,7 @@ import {
   DeleteNatGatewayCommand,
   DeleteRouteCommand,
   DeleteSecurityGroupCommand,
+  DeleteTagsCommand,
   DeleteVpcEndpointsCommand,
   ModifyVpcAttributeCommand,
   ModifyVpcEndpointCommand,
@@ -123,7 +124,7 @@ export function ec2Writes(ec2: EC2Client): Writes {
           ...(isInterface && i.privateDns !== undefined ? { PrivateDnsEnabled: i.privateDns } : {}),
         }),
       );
-      return out.VpcEndpoint?.VpcEndpointId ?? "";
+      return { id: out.VpcEndpoint?.VpcEndpointId ?? "", state: String(out.VpcEndpoint?.State ?? "").toLowerCase() };
     },
     async modifyVpcEndpoint(i) {
       await ec2.send(
@@ -171,7 +172,7 @@ export function ec2Writes(ec2: EC2Client): Writes {
           TagSpecifications: tagSpec("natgateway", tags),
         }),
       );
-      return out.NatGateway?.NatGatewayId ?? "";
+      return { id: out.NatGateway?.NatGatewayId ?? "", state: String(out.NatGateway?.State ?? "") };
     },
     async deleteNatGateway(natGatewayId) {
       await ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: natGatewayId }));
@@ -194,6 +195,9 @@ export function ec2Writes(ec2: EC2Client): Writes {
     },
     async createTags({ resourceIds, tags }) {
       await ec2.send(new CreateTagsCommand({ Resources: [...resourceIds], Tags: toSdkTags(tags) }));
+    },
+    async deleteTags({ resourceIds, keys }) {
+      await ec2.send(new DeleteTagsCommand({ Resources: [...resourceIds], Tags: keys.map((Key) => ({ Key })) }));
     },
   };
 }

@@ -25,6 +25,7 @@ export interface ObserveScope {
 
 /**
  * Read the owner's world in the VPC. Returns:
+ * - `securityGroupIds`: the id of every group of the VPC (the spec's references are checked against it);
  * - `securityGroups`: groups carrying our owner tag, the given groups, and any group with our deterministic
  *   name (owned or not: an unowned one is a conflict the planner reports), each with all its rules;
  * - `endpoints`, `natGateways`: every one in the VPC not `deleted`, owned or not (unowned ones are conflicts
@@ -35,7 +36,7 @@ export interface ObserveScope {
  */
 export async function observe(ec2: Ec2Port, scope: ObserveScope): Promise<ObservedNetwork> {
   const { owner, vpcId, topology } = scope;
-  const [securityGroups, endpoints, natGateways, addresses] = await Promise.all([
+  const [{ selected: securityGroups, allIds }, endpoints, natGateways, addresses] = await Promise.all([
     observeSecurityGroups(ec2, scope),
     ec2.describeVpcEndpoints({ vpcId }),
     ec2.describeNatGateways({ vpcId }),
@@ -51,8 +52,9 @@ export async function observe(ec2: Ec2Port, scope: ObserveScope): Promise<Observ
     dnsSupport: topology.dnsSupport,
     dnsHostnames: topology.dnsHostnames,
     securityGroups,
-    // Deleted endpoints are kept only when they were ours: the planner salts the ClientToken of the
-    // re-create with their ids (re-sending the original token would just return the deleted endpoint).
+    securityGroupIds: allIds,
+    // Deleted endpoints are kept only when they were ours: their intent tags tell the planner which
+    // creation intent a re-create is (re-sending the original token would just return the deleted endpoint).
     endpoints: endpoints
       .map((e) => withOwnership(e, owner))
       .filter((e) => e.state !== "deleted" || e.owned)
@@ -60,7 +62,7 @@ export async function observe(ec2: Ec2Port, scope: ObserveScope): Promise<Observ
     addresses: addresses.map((a) => withOwnership(a, owner)).sort(byId),
     natGateways: nats.filter((n) => n.state !== "deleted"),
     // Our deleted NATs, while AWS still reports them: they tell the planner that a blackholed route
-    // pointed at a NAT of ours (so it may be replaced) and salt the ClientToken of the re-create.
+    // pointed at a NAT of ours (so it may be replaced) and give the re-create's next creation intent.
     deletedNatGateways: nats.filter((n) => n.state === "deleted" && n.owned),
     routeTables: topology.routeTables,
   };
@@ -72,14 +74,18 @@ const byId = (a: { id: string }, b: { id: string }): number => a.id.localeCompar
  * One DescribeSecurityGroups (filtered by vpc-id; EC2 ANDs filters, so "our tag OR given id OR our name" is
  * selected here), then one DescribeSecurityGroupRules for all selected groups.
  */
-async function observeSecurityGroups(ec2: Ec2Port, scope: ObserveScope): Promise<ObservedSecurityGroup[]> {
+async function observeSecurityGroups(
+  ec2: Ec2Port,
+  scope: ObserveScope,
+): Promise<{ selected: ObservedSecurityGroup[]; allIds: string[] }> {
   const given = new Set(scope.givenSecurityGroupIds ?? []);
   const name = scope.securityGroupName ?? securityGroupName(scope.owner);
-  const selected = (await ec2.describeSecurityGroups({ vpcId: scope.vpcId }))
-    .map((g: SecurityGroupRecord) => withOwnership(g, scope.owner))
-    .filter((g) => g.owned || given.has(g.id) || g.groupName === name)
-    .sort(byId);
-  if (selected.length === 0) return [];
+  const all = (await ec2.describeSecurityGroups({ vpcId: scope.vpcId })).map((g: SecurityGroupRecord) =>
+    withOwnership(g, scope.owner),
+  );
+  const allIds = all.map((g) => g.id).sort();
+  const selected = all.filter((g) => g.owned || given.has(g.id) || g.groupName === name).sort(byId);
+  if (selected.length === 0) return { selected: [], allIds };
   const rules = await ec2.describeSecurityGroupRules({ groupIds: selected.map((g) => g.id) });
-  return selected.map((g) => ({ ...g, rules: rules.get(g.id) ?? [] }));
+  return { selected: selected.map((g) => ({ ...g, rules: rules.get(g.id) ?? [] })), allIds };
 }

@@ -19,6 +19,7 @@ interface Opts {
   wait: boolean;
   timeout: string;
   output: "text" | "json";
+  ec2RateScale?: string;
 }
 
 /** `90s`, `10m`, `1h`, `500ms` (a bare number is seconds) → ms. */
@@ -82,11 +83,15 @@ function summary(end: ConvergeEnd, o: NetworkOutcome, deleting: boolean, timeout
 async function run(o: Opts, deleting: boolean): Promise<void> {
   const timeoutMs = durationMs(o.timeout);
   const networks = await readNetworks(o.file);
+  const scale = o.ec2RateScale === undefined ? undefined : Number(o.ec2RateScale);
+  if (scale !== undefined && !(scale > 0))
+    throw new Error(`--ec2-rate-scale must be a positive number, got ${JSON.stringify(o.ec2RateScale)}`);
   const mode = progressMode(o.output, process.stderr.isTTY);
   // Progress goes to stderr, results to stdout; as JSON, both are one event stream on stdout.
   const progress = new Progress(mode, mode === "json" ? process.stdout : process.stderr);
   const aws = await localAws({
     ...(o.region ? { region: o.region } : {}),
+    ...(scale ? { ec2RateScale: scale } : {}),
     wrap: (port) => trackedPort(port, progress),
   });
   let exit: ExitCode = ExitCode.Ok;
@@ -140,7 +145,8 @@ const common = (c: Command) =>
       new Option("-o, --output <format>", "text, or json: one JSON event per line")
         .choices(["text", "json"])
         .default("text"),
-    );
+    )
+    .option("--ec2-rate-scale <factor>", "scale the client-side EC2 rate limiter's buckets (as ecsnet run; default 1)");
 
 const EXIT_HELP = (done: string) => `
 Exit codes:

@@ -2,7 +2,7 @@
  * The cluster-less runner behind `ecsnet plan/apply/destroy -f`: the same reconcile the operator runs
  * (controllers/reconcile-network.ts), driven in a loop from a file instead of from watch events.
  */
-import { createAwsClients, type AwsClients } from "../aws/clients.js";
+import { createAwsClients, scaledLimiter, type AwsClients } from "../aws/clients.js";
 import { createEc2Port } from "../aws/ec2-sdk.js";
 import type { Ec2Port } from "../aws/ec2-port.js";
 import type { PrivateEcsNetworkStatus } from "../api/private-ecs-network.js";
@@ -17,17 +17,23 @@ export interface LocalAws {
 }
 
 /**
- * Build {@link LocalAws}. `region` overrides the SDK's region for specs that name none; `wrap` decorates each
- * region's port (progress tracking).
+ * Build {@link LocalAws}. `region` overrides the SDK's region for specs that name none; `ec2RateScale` scales
+ * the client-side EC2 limiter (as `ecsnet run --ec2-rate-scale`); `wrap` decorates each region's port
+ * (progress tracking).
  */
 export async function localAws(
-  opts: { region?: string; endpoint?: string; wrap?: (port: Ec2Port) => Ec2Port } = {},
+  opts: { region?: string; endpoint?: string; ec2RateScale?: number; wrap?: (port: Ec2Port) => Ec2Port } = {},
 ): Promise<LocalAws> {
   const clients = new Map<string, { aws: AwsClients; port: Ec2Port }>();
   const forRegion = (region: string) => {
     let c = clients.get(region);
     if (!c) {
-      const aws = createAwsClients({ region, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) });
+      const limiter = scaledLimiter(opts.ec2RateScale);
+      const aws = createAwsClients({
+        region,
+        ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+        ...(limiter ? { limiter } : {}),
+      });
       const port = createEc2Port(aws.ec2);
       c = { aws, port: opts.wrap ? opts.wrap(port) : port };
       clients.set(region, c);

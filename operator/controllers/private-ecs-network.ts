@@ -23,6 +23,7 @@ import { withAbortSignal } from "../aws/abort-scope.js";
 import { reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "./reconcile-network.js";
 import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
 import { statusPatch } from "./status-patch.js";
+import { ChangeReason, ConvergenceMemory, changeReason } from "./change-reason.js";
 
 /** Read access to an informer's cache. */
 export interface ObjectCache<T> {
@@ -58,14 +59,18 @@ const R = Kinds.PrivateEcsNetwork;
 export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
   // Per key: reconciles in a row that changed nothing and failed retryably (one key never runs twice at once).
   const failureStreaks = new Map<string, number>();
+  // Per key: the highest generation seen converged, so a change is told apart as a repair or an update.
+  const converged = new ConvergenceMemory();
   return async (key, ctx): Promise<ReconcileResult> => {
     const [namespace = "", name = ""] = key.split("/");
     // read the object from the informer cache; gone means deleted and finalized: nothing to do.
     let obj = deps.cache.get(namespace, name);
     if (!obj) {
       failureStreaks.delete(key);
+      converged.forget(key);
       return done;
     }
+    converged.see(key, obj.status);
     const deleting = Boolean(obj.metadata.deletionTimestamp);
     if (deleting && !hasFinalizer(obj as KubeObject, FINALIZER)) return done;
 
@@ -100,7 +105,13 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
     );
 
     logOutcome(ctx.logger, outcome);
-    await recordEvents(deps, obj, outcome, ctx.logger);
+    const reason = changeReason({
+      deleting,
+      generation: obj.metadata.generation ?? 1,
+      convergedGeneration: converged.get(key),
+    });
+    await recordEvents(deps, obj, outcome, reason, ctx.logger);
+    converged.see(key, outcome.status);
     // Stopped mid-way (lost the Lease, shutting down): another instance may lead now; write nothing more.
     if (ctx.signal.aborted) return done;
 
@@ -164,21 +175,19 @@ async function recordEvents(
   deps: NetworkControllerDeps,
   obj: PrivateEcsNetwork,
   outcome: NetworkOutcome,
+  reason: ChangeReason,
   logger: { warn: (o: object, m: string) => void },
 ): Promise<void> {
   // Objects from a list carry no apiVersion/kind; an Event's involvedObject needs both.
   const object = { ...(obj as KubeObject), apiVersion: API_VERSION, kind: R.kind };
-  const wasReady = obj.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
   const actions = new Map((outcome.plan?.actions ?? []).map((a) => [a.key as string, a]));
   const writes: Promise<void>[] = [];
   for (const r of outcome.results) {
     const a = actions.get(r.key);
     if (!a) continue;
     if (r.outcome === "done") {
-      const deleting = Boolean(obj.metadata.deletionTimestamp);
-      // A change made while the network was Ready is a repair of drift; before that, it is creation.
-      const reason = deleting ? "Deleted" : wasReady ? "Repaired" : "Created";
-      if (reason === "Repaired") deps.metrics?.driftRepairsTotal.labels({ component: componentOf(a) }).inc();
+      // Only a change of AWS since the last converged observe is drift (change-reason.ts).
+      if (reason === ChangeReason.Repaired) deps.metrics?.driftRepairsTotal.labels({ component: componentOf(a) }).inc();
       writes.push(deps.events.record({ object, type: EventType.Normal, reason, message: a.detail }));
     } else if (r.outcome === "failed") {
       const reason = r.error.class === "throttled" ? "Throttled" : "AwsError";

@@ -21,6 +21,9 @@ import { isVpcNotFound, resolveTopology } from "../aws/topology.js";
 import { observe } from "../aws/observe.js";
 import { apply } from "../aws/apply.js";
 import { classifyAwsError } from "../aws/errors.js";
+import { withholdUnseen } from "../core/plan-expectations.js";
+import type { CreationExpectations } from "./expectations.js";
+import { processExpectations } from "./expectations.js";
 
 /** What one reconcile needs from outside: the EC2 adapter for the object's region, and the clock. */
 export interface NetworkDeps {
@@ -29,6 +32,8 @@ export interface NetworkDeps {
   /** The region used when the spec names none (operator flag, then the SDK's configuration). */
   readonly defaultRegion: string;
   readonly now: () => Date;
+  /** What this process created and has not seen listed yet; default: the process-wide one. */
+  readonly expectations?: CreationExpectations;
 }
 
 export interface NetworkInput {
@@ -114,9 +119,12 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
   });
 
   // plan (pure): the teardown when deleting, else the changes towards desired.
+  // Read-your-writes: creates this process made moments ago and Describe does not list yet are withheld.
+  const expectations = deps.expectations ?? processExpectations;
+  const unseen = expectations.unseen(input.owner.uid, observed, deps.now().getTime());
   const plan = input.deleting
     ? planDeletion(desired, observed, input.owner, spec.deletionPolicy)
-    : planChanges(desired, observed);
+    : withholdUnseen(planChanges(desired, observed), unseen);
 
   // apply: never for dry runs or ObserveOnly; never when the desired state itself is blocked (bad topology
   // for this spec): acting on part of it would be the half-made change users must never get.
@@ -126,6 +134,7 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
     mayApply && plan.actions.length > 0
       ? await apply(ec2, plan, { owner: input.owner, observed }, input.signal ? { signal: input.signal } : {})
       : [];
+  expectations.record(input.owner.uid, plan.actions, results, deps.now().getTime());
 
   const status = deriveStatus(input.prevStatus, { ...base, desired, observed, plan, results });
   const deletionComplete = input.deleting && (desired.mode === "ObserveOnly" || isConverged(plan));

@@ -38,6 +38,8 @@ export const ActionKind = {
   DeleteRoute: "DeleteRoute",
   ModifyVpcAttribute: "ModifyVpcAttribute",
   TagResource: "TagResource",
+  TagResources: "TagResources",
+  UntagResources: "UntagResources",
 } as const;
 export type ActionKind = (typeof ActionKind)[keyof typeof ActionKind];
 
@@ -76,6 +78,10 @@ export const ActionReason = {
   DuplicateCreated: "DuplicateCreated",
   /** An endpoint in state `failed`/`rejected`: deleted and created anew (with a new ClientToken). */
   EndpointFailed: "EndpointFailed",
+  /** Tags of owned resources differ from spec.tags and ecsnet's own tags (added, changed or removed): set them. */
+  TagsDrifted: "TagsDrifted",
+  /** An Elastic IP of ours does not yet record the NAT gateway holding it (ecsnet.dev/nat-gateways). */
+  NatGatewayUnrecorded: "NatGatewayUnrecorded",
 } as const;
 export type ActionReason = (typeof ActionReason)[keyof typeof ActionReason];
 
@@ -123,7 +129,10 @@ export type Action =
       readonly securityGroupIds: readonly (string | Ref)[];
       readonly privateDns: boolean;
       readonly policy: string | null;
+      /** Base ClientToken of the item; apply derives the token sent from it (core/ownership `intentToken`). */
       readonly clientToken: string;
+      /** The first creation intent to try (ADR 0004): one past the intents of predecessors still observed. */
+      readonly generation: number;
       readonly tags: Tags;
     })
   | (Base & {
@@ -144,7 +153,10 @@ export type Action =
       readonly serviceName: string;
       readonly routeTableIds: readonly string[];
       readonly policy: string | null;
+      /** Base ClientToken of the item; apply derives the token sent from it (core/ownership `intentToken`). */
       readonly clientToken: string;
+      /** The first creation intent to try (ADR 0004): one past the intents of predecessors still observed. */
+      readonly generation: number;
       readonly tags: Tags;
     })
   | (Base & {
@@ -161,7 +173,10 @@ export type Action =
       readonly kind: "CreateNatGateway";
       readonly subnetId: string;
       readonly allocationId: string | Ref;
+      /** Base ClientToken of the item; apply derives the token sent from it (core/ownership `intentToken`). */
       readonly clientToken: string;
+      /** The first creation intent to try (ADR 0004): one past the intents of predecessors still observed. */
+      readonly generation: number;
       readonly tags: Tags;
     })
   | (Base & { readonly kind: "DeleteNatGateway"; readonly natGatewayId: string })
@@ -192,7 +207,15 @@ export type Action =
       readonly attribute: "enableDnsSupport" | "enableDnsHostnames";
       readonly value: boolean;
     })
-  | (Base & { readonly kind: "TagResource"; readonly resourceId: string; readonly tags: Tags });
+  | (Base & { readonly kind: "TagResource"; readonly resourceId: string; readonly tags: Tags })
+  /** One CreateTags for every owned resource that needs the same tags (EC2 takes many ids in one call). */
+  | (Base & { readonly kind: "TagResources"; readonly resourceIds: readonly string[]; readonly tags: Tags })
+  /** One DeleteTags of keys ecsnet set and the spec no longer has, for every owned resource that carries them. */
+  | (Base & {
+      readonly kind: "UntagResources";
+      readonly resourceIds: readonly string[];
+      readonly keys: readonly string[];
+    });
 
 /**
  * Something that exists but is not usable yet; the controller requeues soon instead of acting.

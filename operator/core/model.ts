@@ -297,8 +297,15 @@ export interface ObservedNetwork {
   /** Our owned endpoint SG (found by owner tag, then by group name), and any given groups. */
   readonly securityGroups: readonly ObservedSecurityGroup[];
   /**
+   * The ids of every security group of the VPC (not only ours), read in the same call: the spec's
+   * references to groups (allowFromSecurityGroupIds, groupIds) are checked against it before any mutation.
+   * Optional: absent, only the given groups are checked.
+   */
+  readonly securityGroupIds?: readonly string[];
+  /**
    * Every VPC endpoint in the VPC not in state `deleted` (owned or not: unowned ones are conflicts or adoptable),
-   * plus our own `deleted` ones while AWS still reports them: history that salts a re-create's ClientToken.
+   * plus our own `deleted` ones while AWS still reports them: their intent tags give a re-create's next
+   * creation intent (ADR 0004).
    */
   readonly endpoints: readonly ObservedEndpoint[];
   /** Owned Elastic IPs and the given ones. */
@@ -308,7 +315,7 @@ export interface ObservedNetwork {
   /**
    * NAT gateways in state `deleted` that AWS still reports (it keeps them visible for about an hour).
    * Optional: when given, a blackholed 0.0.0.0/0 route can be traced to a NAT we owned (and replaced without
-   * `replaceExistingDefaultRoute`), and ClientTokens of re-created NATs stay salted by the failed one's id.
+   * `replaceExistingDefaultRoute`), and their intent tags give a re-created NAT's next creation intent.
    */
   readonly deletedNatGateways?: readonly ObservedNatGateway[];
   /** Every route table of the VPC, read in this observation. */

@@ -21,15 +21,19 @@ const TAG_VALUE_MAX = 256;
 
 /**
  * The tags ecsnet writes (at creation, via TagSpecifications) on a resource for `component`.
- * `extra` (spec.tags) comes first so that the user can never override an ownership tag.
+ * `extra` (spec.tags) comes first so that the user can never override an ownership tag; its keys are listed in
+ * `ecsnet.dev/tag-keys`, so that a later spec without one of them removes exactly that tag and no other.
  * `Name` is `ecsnet-<name>-<key with ':' replaced by '-'>`, e.g. `ecsnet-prod-endpoint-ecr.dkr`,
  * unless the user set a `Name` in `extra` (then theirs is kept: it is only a label for people).
  */
 export function ownerTags(owner: OwnerRef, component: Key, extra: Tags = {}): Tags {
   const name = `ecsnet-${owner.name}-${component.replace(/[:/]/g, "-")}`.slice(0, TAG_VALUE_MAX);
+  const userKeys = Object.keys(extra).sort();
   return {
     Name: name,
     ...extra,
+    // Which keys came from spec.tags: only these are ever removed when the spec drops them (plan-tags.ts).
+    ...(userKeys.length > 0 ? { [TagKey.UserTagKeys]: userKeys.join(",").slice(0, TAG_VALUE_MAX) } : {}),
     [TagKey.OwnerUid]: owner.uid,
     [TagKey.Owner]: `${owner.namespace}/${owner.name}`,
     [TagKey.Component]: component,
@@ -63,10 +67,42 @@ export function securityGroupName(owner: OwnerRef): string {
 }
 
 /**
+ * The ClientToken of creation intent `generation` of an item whose base token is `seed` (from
+ * {@link clientToken}), for the create parameters as sent (`resolved`: ids of resources made earlier in the
+ * same apply filled in). 32 ASCII characters, `ecsnet-<owner 8 hex>-<16 hex>`.
+ *
+ * Why three inputs (ADR 0004): EC2 remembers a token for at least a day and answers a replay with the
+ * original resource, deleted or not, or `IdempotentParameterMismatch` when the parameters differ. The same
+ * (seed, parameters, generation) is sent by every retry and restart of one intent; a new intent (the previous
+ * resource is gone) takes the next generation; changed parameters (a new security group or Elastic IP after
+ * a re-creation) give a new token by themselves.
+ */
+export function intentToken(seed: string, resolved: unknown, generation: number): string {
+  const owner = /^ecsnet-([0-9a-f]{8})-/.exec(seed)?.[1] ?? fnv1a64(seed).slice(0, 8);
+  return `ecsnet-${owner}-${fnv1a64(`${seed}\u0000${generation}\u0000${stableJson(resolved)}`)}`;
+}
+
+/** The creation intent a resource's tags record (`ecsnet.dev/intent`); 0 when absent or unreadable. */
+export function intentOf(tags: Tags): number {
+  const n = Number(tags[TagKey.Intent]);
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+}
+
+/**
+ * The first creation intent to try for an item whose earlier resources (any state, as observed) are `xs`:
+ * 0 when none is known, else one past the highest intent they record. Only a hint: apply steps past intents
+ * that EC2 says are used up (their resource is gone, or their parameters differ), so a predecessor that has
+ * already left Describe costs one extra create call, never a wrong resource.
+ */
+export function nextIntent(xs: readonly { readonly tags: Tags }[]): number {
+  return xs.length === 0 ? 0 : Math.max(...xs.map((x) => intentOf(x.tags))) + 1;
+}
+
+/**
  * An EC2 ClientToken for creating `key` with `input`: `ecsnet-<hash(uid) 8 hex>-<hash(key + json(input)) 16 hex>`,
  * 32 ASCII characters (≤ {@link CLIENT_TOKEN_MAX}). Same owner, key and input → same token (a crash-retry is
  * deduplicated by EC2); a changed input → a new token (no `IdempotentParameterMismatch`). To force a new
- * resource for the same input (e.g. replacing a failed one), put a salt such as the failed resource's id into `input`.
+ * resource for the same input (a re-creation), use {@link intentToken} with the next generation.
  */
 export function clientToken(ownerUid: string, key: Key, input: unknown): string {
   const owner = fnv1a64(ownerUid).slice(0, 8);
@@ -114,4 +150,19 @@ export function fnv1a64(s: string): string {
     h = (h * FNV_PRIME) & MASK64;
   }
   return h.toString(16).padStart(16, "0");
+}
+
+/** The spec.tags keys a resource's tags say ecsnet set (`ecsnet.dev/tag-keys`); empty when none. */
+export function userTagKeys(tags: Tags): string[] {
+  const v = tags[TagKey.UserTagKeys];
+  return v ? v.split(",").filter((k) => k !== "") : [];
+}
+
+/** How many NAT gateway ids an Elastic IP of ours remembers (`ecsnet.dev/nat-gateways`, newest last). */
+export const NAT_RECORD_MAX = 8;
+
+/** The NAT gateway ids an Elastic IP of ours records as having held it (`ecsnet.dev/nat-gateways`). */
+export function recordedNatIds(tags: Tags): string[] {
+  const v = tags[TagKey.NatGateways];
+  return v ? v.split(" ").filter((id) => id !== "") : [];
 }

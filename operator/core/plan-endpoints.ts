@@ -3,8 +3,8 @@
  * planner (plan-gateway-endpoint.ts): triage of broken and duplicate owned endpoints, re-create tokens, and
  * retiring owned endpoints no longer desired.
  *
- * - Missing → create (ClientToken from the desired input; salted by the ids of failed/deleting predecessors
- *   so a re-create never replays the failed one's token).
+ * - Missing → create, as the next creation intent of its key (ADR 0004): a crash-retry replays the same
+ *   ClientToken, a re-create after the previous endpoint went (at any age) never does.
  * - Owned with drift → one Modify with every difference. Subnet swaps within an AZ go in the same
  *   ModifyVpcEndpoint call (Add + Remove): AWS applies them together, whereas adding first in a separate call
  *   fails with `DuplicateSubnetsInSameZone` (aws-facts §3.6) and removing first would cut the AZ off.
@@ -23,7 +23,7 @@ import type {
   ObservedNetwork,
   OwnerRef,
 } from "./model.js";
-import { clientToken, isOurs } from "./ownership.js";
+import { isOurs, nextIntent } from "./ownership.js";
 import { policyMatches } from "./policy.js";
 import type { SecurityGroupOutcome } from "./plan-security-group.js";
 import type { DnsOutcome } from "./plan.js";
@@ -67,21 +67,8 @@ export function pickKeeper<T extends { id: string; state: string; createdAt?: st
 }
 
 /**
- * The ClientToken for (re)creating `k`: the desired one, salted by the ids of failed/deleting predecessors.
- *
- * Returns `base` unchanged when there are no predecessors, so a crash-retry of the first create replays the
- * same token and AWS returns the endpoint it already made instead of a second one (aws-facts §3.6). With
- * predecessors the token changes: replaying the original token would hand back the failed resource.
- * The predecessor ids are sorted first, so the token does not depend on observation order. Never longer than
- * {@link clientToken} allows (64 ASCII characters).
- */
-export function recreateToken(owner: OwnerRef, k: Key, base: string, predecessors: readonly string[]): string {
-  return predecessors.length === 0 ? base : clientToken(owner.uid, k, { base, replaces: [...predecessors].sort() });
-}
-
-/**
  * The owned endpoints that belong to desired item `k` (component tag, or same service when untagged).
- * Includes every state (broken and gone ones too: {@link triage} needs them to salt tokens). Never returns an
+ * Includes every state (broken and gone ones too: their intent tags give the next creation intent). Never returns an
  * endpoint that lacks our owner tags; untagged-component endpoints match by service so ones made by an older
  * release (before the component tag) are still recognised rather than duplicated.
  */
@@ -102,19 +89,19 @@ export function ownedFor(
 
 /**
  * Delete broken and duplicate owned endpoints of `k`; return the live one to keep (if any) and the keys of
- * the delete actions plus the ids a re-create token must be salted with.
+ * the delete actions plus the creation intent a re-create starts from.
  *
  * Precondition: `mine` holds only endpoints we own (from {@link ownedFor}); triage never plans an action on
  * an unowned endpoint. `deletes` holds only the keys of deletes of broken endpoints: a re-create must follow
  * those (the broken one may still hold the private DNS name), but not the duplicate deletes, which only
  * tidy up after a create that was retried without its token. Gone (`deleting`/`deleted`) endpoints get no
- * action; they only join `predecessors`.
+ * action; with the broken ones they give `generation`, the first creation intent a re-create tries (ADR 0004).
  */
 export function triage(
   draft: Draft,
   k: Key,
   mine: readonly ObservedEndpoint[],
-): { keep?: ObservedEndpoint; deletes: Key[]; predecessors: string[] } {
+): { keep?: ObservedEndpoint; deletes: Key[]; generation: number } {
   const deletes: Key[] = [];
   for (const e of mine.filter((x) => BROKEN.has(x.state))) {
     deletes.push(
@@ -140,8 +127,7 @@ export function triage(
       endpointId: e.id,
     });
   }
-  const predecessors = mine.filter((x) => BROKEN.has(x.state) || GONE.has(x.state)).map((x) => x.id);
-  return { ...(keep ? { keep } : {}), deletes, predecessors };
+  return { ...(keep ? { keep } : {}), deletes, generation: nextIntent(mine) };
 }
 
 /**
@@ -222,7 +208,8 @@ export function planInterfaceEndpoints(
         securityGroupIds: sg.groupIds,
         privateDns: want.privateDns,
         policy: want.policy,
-        clientToken: recreateToken(d.owner, want.key, want.clientToken, t.predecessors),
+        clientToken: want.clientToken,
+        generation: t.generation,
         tags: want.tags,
       },
       [...sg.after, ...(want.privateDns ? dns.after : []), ...t.deletes],

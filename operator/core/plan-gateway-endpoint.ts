@@ -6,15 +6,7 @@
  * Route-table associations are changed only through the endpoint; `pl-…` routes are never touched.
  */
 import type { DesiredNetwork, Key, ObservedNetwork } from "./model.js";
-import {
-  isLive,
-  ownedByAnother,
-  ownedFor,
-  recreateToken,
-  retireNotDesired,
-  triage,
-  WAITING,
-} from "./plan-endpoints.js";
+import { isLive, ownedByAnother, ownedFor, retireNotDesired, triage, WAITING } from "./plan-endpoints.js";
 import { policyMatches } from "./policy.js";
 import type { Draft } from "./waves.js";
 
@@ -60,7 +52,8 @@ export function planGatewayEndpoint(d: DesiredNetwork, o: ObservedNetwork, draft
             serviceName: want.serviceName,
             routeTableIds: tables,
             policy: want.policy,
-            clientToken: recreateToken(d.owner, want.key, want.clientToken, t.predecessors),
+            clientToken: want.clientToken,
+            generation: t.generation,
             tags: want.tags,
           },
           t.deletes,

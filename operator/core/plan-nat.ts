@@ -14,8 +14,8 @@
 import type { Ref } from "./actions.js";
 import type { DesiredNetwork, Key, ObservedNatGateway, ObservedNetwork } from "./model.js";
 import { key } from "./model.js";
-import { isOurs } from "./ownership.js";
-import { pickKeeper, recreateToken } from "./plan-endpoints.js";
+import { isOurs, nextIntent, recordedNatIds } from "./ownership.js";
+import { pickKeeper } from "./plan-endpoints.js";
 import { DEFAULT, planRoutes, type NatTarget } from "./plan-routes.js";
 import { opKey, type Draft } from "./waves.js";
 
@@ -45,9 +45,12 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
   // Only ours take part in keep/replace/retire; other NATs matter only as EIP holders and route targets.
   const mine = o.natGateways.filter((n) => isOurs(n, d.owner));
   // Deleted NATs stay visible in Describe (§3.6); they are kept apart so routes still pointing at them
-  // (now blackholes) count as ours to repair, and so re-create tokens are salted with their ids.
+  // (now blackholes) count as ours to repair, and so their intent tags tell a re-create which intent is next.
   const deletedMine = (o.deletedNatGateways ?? []).filter((n) => isOurs(n, d.owner));
-  const ourNatIds = new Set([...mine, ...deletedMine].map((n) => n.id));
+  // Plus the NATs our Elastic IPs record (ecsnet.dev/nat-gateways): a NAT deleted out of band leaves Describe
+  // after about an hour, but the route it blackholed is still ours to repair, whatever its age.
+  const recorded = o.addresses.filter((a) => isOurs(a, d.owner)).flatMap((a) => recordedNatIds(a.tags));
+  const ourNatIds = new Set([...mine, ...deletedMine].map((n) => n.id).concat(recorded));
   const targets = new Map<Key, NatTarget>();
   const kept = new Set<ObservedNatGateway>();
   const chosenEips = new Set<string>();
@@ -153,12 +156,9 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
     }
     // Remember the EIPs now promised to a create, so releaseAddresses below never frees one in the same plan.
     if (typeof allocationId === "string") chosenEips.add(allocationId);
-    // Salt the token with failed/deleted predecessors: replaying the original token could hand back the dead NAT.
-    // `deleting` ones count as predecessors too: the original token may still map to them (§3.6).
-    const predecessors = [
-      ...forKey.filter((n) => n.state === "failed" || n.state === "deleting"),
-      ...deletedMine.filter((n) => n.component === want.key),
-    ].map((n) => n.id);
+    // The next creation intent of this key (ADR 0004): one past every earlier NAT of ours still observed for
+    // it (failed, deleting, deleted); apply steps further past intents EC2 says are used up.
+    const generation = nextIntent([...forKey, ...deletedMine.filter((n) => n.component === want.key)]);
     const natKey = draft.add(
       {
         kind: "CreateNatGateway",
@@ -167,7 +167,8 @@ export function planNat(d: DesiredNetwork, o: ObservedNetwork, draft: Draft): vo
         detail: `create a NAT gateway in ${want.subnetId} for ${want.az}`,
         subnetId: want.subnetId,
         allocationId,
-        clientToken: recreateToken(d.owner, want.key, want.clientToken, predecessors),
+        clientToken: want.clientToken,
+        generation,
         tags: want.tags,
       },
       after,

@@ -1,13 +1,15 @@
 /**
  * plan(desired, observed): the actions that make AWS match the desired network, as data. Pure.
  *
- * Orchestrates the per-part planners (security group → endpoints → NAT egress) and the VPC DNS attributes.
+ * Orchestrates the per-part planners (security group → endpoints → NAT egress → tags of what exists) and
+ * the VPC DNS attributes.
  * Safety rules every planner follows:
  * - never an action on a resource that is not ours (owner-uid tag), except `TagResource` (then modify)
  *   when the user asked to adopt it; anything unowned in the way is `blocked`, named, never forced;
  * - never wider than asked (security group rules are exactly the desired ones);
  * - never wait: something not usable yet is `pending`, and the controller requeues;
- * - a blocking desired issue (invalid topology or spec) means no action at all.
+ * - a blocking desired issue (invalid topology or spec), or an id the spec names that is missing or another
+ *   object's (core/references.ts), means no action at all.
  * `managementMode: ObserveOnly` is the controller's business (it skips apply); the plan is the same.
  */
 import type { Plan } from "./actions.js";
@@ -18,6 +20,8 @@ import { planSecurityGroup } from "./plan-security-group.js";
 import { planInterfaceEndpoints } from "./plan-endpoints.js";
 import { planGatewayEndpoint } from "./plan-gateway-endpoint.js";
 import { planNat } from "./plan-nat.js";
+import { missingReferences } from "./references.js";
+import { planTags } from "./plan-tags.js";
 
 /** What the DNS step tells the endpoint planner. */
 export interface DnsOutcome {
@@ -39,11 +43,18 @@ export function plan(desired: DesiredNetwork, observed: ObservedNetwork): Plan {
     for (const i of blocking) draft.block(i.key, i.reason, i.message);
     return draft.build();
   }
+  // A spec naming an id that does not exist (or is another object's) gets no action at all: zero mutations.
+  const refs = missingReferences(desired, observed);
+  if (refs.length > 0) {
+    for (const b of refs) draft.block(b.key, b.reason, b.message, b.resourceId);
+    return draft.build();
+  }
   const dns = planDns(desired, observed, draft);
   const sg = planSecurityGroup(desired, observed, draft);
   planInterfaceEndpoints(desired, observed, draft, sg, dns);
   planGatewayEndpoint(desired, observed, draft);
   planNat(desired, observed, draft);
+  planTags(desired, observed, draft);
   return draft.build();
 }
 

@@ -142,7 +142,7 @@ export function createMetrics(registry: Registry = new Registry(), opts: Metrics
     }),
     driftRepairsTotal: new Counter({
       name: "ecsnet_drift_repairs_total",
-      help: "Drift found in AWS and repaired, by component.",
+      help: "Changes that repaired drift (AWS changed since the last converged observe), by component; first creation and spec changes are not counted.",
       labelNames: ["component"] as const,
       registers: r,
     }),

@@ -3,7 +3,7 @@
  * JSON under `/_sandbox/` on the same port (see `handleAdminRequest`).
  */
 import type { EcsSandbox } from "./ecs/service.js";
-import type { Faults } from "./faults.js";
+import type { Faults, ParkedCall } from "./faults.js";
 import { noFaults } from "./faults.js";
 import { settle } from "./lifecycle.js";
 import type { SeedName, SeedResult } from "./seeds.js";
@@ -23,8 +23,12 @@ export interface SandboxAdmin {
   faults(): Faults;
   /** Requests received per operation (EC2 action or ECS operation), including failed and throttled ones. */
   calls(): Record<string, number>;
-  /** Zeroes the call counts. */
+  /** Zeroes the call counts (and the per-key mutation counts). */
   resetCalls(): void;
+  /** Successful EC2 mutations per access key id (the SDK's credentials of each client) and per `uid:<owner uid>`. */
+  mutations(): Record<string, number>;
+  /** The calls parked by `parkAfterMutations`, oldest first. */
+  parked(): ParkedCall[];
   /** Completes every pending NAT/endpoint transition and ends eventual-consistency windows now. */
   settle(): void;
   /** Restricts an endpoint service (short name, e.g. `ecr.dkr`) to some AZs; `null` restores all AZs. */
@@ -39,6 +43,8 @@ export interface AdminDeps {
   setWorld(w: World): void;
   faults: Faults;
   calls: Map<string, number>;
+  mutations: Map<string, number>;
+  parked: ParkedCall[];
   clearBuckets(): void;
   ecs: EcsSandbox;
 }
@@ -61,6 +67,8 @@ export function createAdmin(d: AdminDeps): SandboxAdmin {
       d.setWorld(emptyWorld());
       Object.assign(d.faults, noFaults());
       d.calls.clear();
+      d.mutations.clear();
+      d.parked.length = 0;
       d.clearBuckets();
       d.ecs.reset();
     },
@@ -79,11 +87,17 @@ export function createAdmin(d: AdminDeps): SandboxAdmin {
       const { failNext, ...rest } = f;
       Object.assign(d.faults, rest);
       if (failNext) d.faults.failNext.push(...failNext);
+      if (f.parkAfterMutations) d.faults.parkAfterMutations = { ...f.parkAfterMutations };
       if (f.throttling === false) d.clearBuckets();
     },
     faults: () => structuredClone(d.faults),
     calls: () => Object.fromEntries(d.calls),
-    resetCalls: () => d.calls.clear(),
+    resetCalls: () => {
+      d.calls.clear();
+      d.mutations.clear();
+    },
+    mutations: () => Object.fromEntries(d.mutations),
+    parked: () => [...d.parked],
     settle: () => settle(d.ctx),
     setServiceAzs(shortName, azs) {
       if (azs === null) d.ctx.world.serviceAzs.delete(shortName);
@@ -105,7 +119,7 @@ function dumpWorld(w: World): unknown {
 
 /**
  * Serves `/_sandbox/*`: POST reset, POST seed {name}, POST faults {...}, GET/DELETE calls, GET state,
- * POST settle, POST service-azs {service, azs}. Returns undefined for an unknown route.
+ * POST settle, POST service-azs {service, azs}, GET mutations, GET parked. Returns undefined for an unknown route.
  */
 export function handleAdminRequest(
   admin: SandboxAdmin,
@@ -128,6 +142,10 @@ export function handleAdminRequest(
       return { status: 200, json: admin.calls() };
     case "DELETE /_sandbox/calls":
       return (admin.resetCalls(), { status: 200, json: { ok: true } });
+    case "GET /_sandbox/mutations":
+      return { status: 200, json: admin.mutations() };
+    case "GET /_sandbox/parked":
+      return { status: 200, json: admin.parked() };
     case "GET /_sandbox/state":
       return { status: 200, json: admin.dump() };
     case "POST /_sandbox/settle":

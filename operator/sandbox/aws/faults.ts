@@ -20,11 +20,28 @@ export interface Faults {
   eventualConsistencyMs: number;
   latencyMs: number | Record<string, number>;
   failNext: InjectedFailure[];
+  /**
+   * Crash boundaries: scope → N, where a scope is a client's access key id, `uid:<owner uid>` (the mutations
+   * for one ecsnet object, crash-scope.ts), or `*` (any client). The N-th EC2 mutation of that scope is
+   * applied, but its response is never sent (the call is parked), and every later mutation of the scope is
+   * refused unapplied (503 Unavailable, so held calls never drain the client's connections): the world holds
+   * exactly N changes of it, and a test can SIGKILL the client right after (see `SandboxAdmin.parked`). Only
+   * mutations that succeed count.
+   */
+  parkAfterMutations: Record<string, number>;
 }
 
 /** The defaults: no fault at all. */
 export function noFaults(): Faults {
-  return { throttling: false, errorRate: 0, resetRate: 0, eventualConsistencyMs: 0, latencyMs: 0, failNext: [] };
+  return {
+    throttling: false,
+    errorRate: 0,
+    resetRate: 0,
+    eventualConsistencyMs: 0,
+    latencyMs: 0,
+    failNext: [],
+    parkAfterMutations: {},
+  };
 }
 
 /** A bucket size and refill rate per second. */
@@ -93,4 +110,16 @@ export function latencyFor(f: Faults, operation: string): number {
 export function takeFailNext(f: Faults, operation: string): InjectedFailure | undefined {
   const i = f.failNext.findIndex((x) => x.operation === operation || x.operation === "*");
   return i < 0 ? undefined : f.failNext.splice(i, 1)[0];
+}
+
+/** True for EC2 actions that change something (everything but Describe/Get/List/Search). */
+export const isMutatingAction = (action: string): boolean => !/^(Describe|Get|List|Search)/.test(action);
+
+/** A mutating call the sandbox holds without answering (see `Faults.parkAfterMutations`). */
+export interface ParkedCall {
+  /** The scope whose limit parked it: an access key id or `uid:<owner uid>`. */
+  readonly accessKeyId: string;
+  readonly action: string;
+  /** True for the N-th mutation (applied, answer held); false for later ones (refused, not applied). */
+  readonly applied: boolean;
 }

@@ -1,7 +1,8 @@
 /**
  * Time-driven states, computed on every read from the record's timestamps and the configured delays:
  * NAT gateways pending → available, deleting → deleted; endpoints pending → available, deleting → deleted;
- * deleted ones stay visible for `deletedVisibleMs`, then `sweep` drops them. `settle` moves every timestamp
+ * deleted ones stay visible for `deletedVisibleMs`, then `sweep` drops them from Describe (their ClientTokens
+ * are remembered for `clientTokenTtlMs` more). `settle` moves every timestamp
  * back so each pending transition is complete now.
  */
 import type { Ctx, EndpointRec, NatRec } from "./state.js";
@@ -48,21 +49,38 @@ export function isEndpointLive(ctx: Ctx, e: EndpointRec): boolean {
   return endpointState(ctx, e) !== "deleted";
 }
 
-/** Drops deleted NAT gateways and endpoints whose visibility window has passed. */
+/**
+ * Drops deleted NAT gateways and endpoints whose visibility window has passed from Describe (they move to
+ * the world's `gone*` maps, where a replayed ClientToken still finds them), and forgets them and their
+ * tokens for good once `clientTokenTtlMs` has passed since their deletion.
+ */
 export function sweep(ctx: Ctx): void {
   const now = ctx.now();
   const w = ctx.world;
+  const d = ctx.delays;
   for (const n of w.nats.values()) {
-    if (n.deleteAt !== undefined && now - n.deleteAt >= ctx.delays.natGatewayDeletedMs + ctx.delays.deletedVisibleMs) {
+    if (n.deleteAt !== undefined && now - n.deleteAt >= d.natGatewayDeletedMs + d.deletedVisibleMs) {
       w.nats.delete(n.id);
-      forget(w, n.id);
+      w.goneNats.set(n.id, n);
     }
   }
   for (const e of w.endpoints.values()) {
-    if (e.deleteAt !== undefined && now - e.deleteAt >= ctx.delays.endpointDeletedMs + ctx.delays.deletedVisibleMs) {
+    if (e.deleteAt !== undefined && now - e.deleteAt >= d.endpointDeletedMs + d.deletedVisibleMs) {
       w.endpoints.delete(e.id);
-      forget(w, e.id);
+      w.goneEndpoints.set(e.id, e);
     }
+  }
+  const expired = new Set<string>();
+  for (const n of w.goneNats.values())
+    if (now - (n.deleteAt ?? now) >= d.natGatewayDeletedMs + d.clientTokenTtlMs) expired.add(n.id);
+  for (const e of w.goneEndpoints.values())
+    if (now - (e.deleteAt ?? now) >= d.endpointDeletedMs + d.clientTokenTtlMs) expired.add(e.id);
+  if (expired.size === 0) return;
+  for (const [k, t] of w.tokens) if (expired.has(t.id)) w.tokens.delete(k);
+  for (const id of expired) {
+    w.goneNats.delete(id);
+    w.goneEndpoints.delete(id);
+    forget(w, id);
   }
 }
 

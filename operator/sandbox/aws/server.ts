@@ -14,7 +14,9 @@ import { ECS_TARGET_PREFIX, handleEcsRequest } from "./ecs/http.js";
 import type { EcsSandbox } from "./ecs/service.js";
 import { createEcsSandbox } from "./ecs/service.js";
 import type { Faults } from "./faults.js";
-import { bucketFor, latencyFor, noFaults, takeFailNext, TokenBuckets } from "./faults.js";
+import type { ParkedCall } from "./faults.js";
+import { bucketFor, isMutatingAction, latencyFor, noFaults, takeFailNext, TokenBuckets } from "./faults.js";
+import { ownerOfCall } from "./crash-scope.js";
 import { flatParams } from "./query.js";
 import type { SeedResult } from "./seeds.js";
 import type { Ctx, TransitionDelays, World } from "./state.js";
@@ -75,6 +77,7 @@ export function delaysFor(
           endpointAvailableMs: 60_000,
           endpointDeletedMs: 60_000,
           deletedVisibleMs: 3_600_000,
+          clientTokenTtlMs: 86_400_000,
         }
       : {
           natGatewayAvailableMs: 300,
@@ -82,6 +85,8 @@ export function delaysFor(
           endpointAvailableMs: 200,
           endpointDeletedMs: 200,
           deletedVisibleMs: 60_000,
+          // 24 × the visibility window, as in realistic mode (1 hour visible, tokens at least 24 hours).
+          clientTokenTtlMs: 1_440_000,
         };
   const scaled = Object.fromEntries(
     Object.entries(base).map(([k, v]) => [k, v * timeScale]),
@@ -90,6 +95,12 @@ export function delaysFor(
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The access key id of a SigV4-signed request (`Credential=AKID/...`), or `anonymous`. */
+function accessKeyOf(req: IncomingMessage): string {
+  const auth = req.headers.authorization ?? "";
+  return /Credential=([^/,\s]+)\//.exec(auth)?.[1] ?? "anonymous";
+}
 
 /** Starts the sandbox on 127.0.0.1 and resolves once it listens. */
 export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<AwsSandbox> {
@@ -100,6 +111,8 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const scale = opts.timeScale ?? 1;
   const faults: Faults = noFaults();
   const calls = new Map<string, number>();
+  const mutations = new Map<string, number>();
+  const parked: ParkedCall[] = [];
   let buckets = new TokenBuckets(now);
   let world: World = emptyWorld();
   const ctx: Ctx = {
@@ -121,9 +134,16 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     setWorld: (w) => (world = w),
     faults,
     calls,
+    mutations,
+    parked,
     clearBuckets: () => (buckets = new TokenBuckets(now)),
     ecs,
   });
+
+  const ownerScope = (operation: string, params: Map<string, string>): string[] => {
+    const uid = ownerOfCall(ctx, operation, params);
+    return uid === undefined ? [] : [`uid:${uid}`];
+  };
 
   async function serve(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -139,6 +159,24 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     const params = isEcs ? undefined : flatParams(body);
     const operation = isEcs ? target.slice(ECS_TARGET_PREFIX.length) : (params!.get("Action") ?? "");
     calls.set(operation, (calls.get(operation) ?? 0) + 1);
+    // Crash boundaries (Faults.parkAfterMutations): past the N-th mutation of this client, or of the ecsnet
+    // object the call is for (`uid:<owner uid>`), hold every call.
+    const mutating = !isEcs && isMutatingAction(operation);
+    const scopes = mutating ? [accessKeyOf(req), ...ownerScope(operation, params!)] : [];
+    const limitOf = (k: string) =>
+      faults.parkAfterMutations[k] ?? (k.startsWith("uid:") ? undefined : faults.parkAfterMutations["*"]);
+    const tripped = scopes.find((k) => {
+      const limit = limitOf(k);
+      return limit !== undefined && (mutations.get(k) ?? 0) >= limit;
+    });
+    if (tripped !== undefined) {
+      // Past the boundary: nothing more of this scope is applied. The call is refused (a retryable 503, so
+      // the client's connection pool is not drained by held calls); the client is stuck on the N-th anyway.
+      parked.push({ accessKeyId: tripped, action: operation, applied: false });
+      const refused = ec2Error("Unavailable", "past a crash boundary: not applied", 503, requestId);
+      res.writeHead(refused.status, { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId });
+      return void res.end(refused.body);
+    }
     if (faults.resetRate > 0 && Math.random() < faults.resetRate) return void req.socket.destroy();
     const delay = latencyFor(faults, operation) + (latency === "realistic" ? 20 + Math.random() * 40 : 0);
     if (delay > 0) await sleep(delay);
@@ -160,6 +198,16 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
           ...(fault ? { "x-amzn-errortype": fault.code } : {}),
         }
       : { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId };
+    if (mutating && !fault && out.status === 200) {
+      let hold: string | undefined;
+      for (const k of scopes) {
+        const n = (mutations.get(k) ?? 0) + 1;
+        mutations.set(k, n);
+        if (n === limitOf(k)) hold = k;
+      }
+      // The N-th mutation is applied; its answer is held so the client can be killed right after it.
+      if (hold !== undefined) return void parked.push({ accessKeyId: hold, action: operation, applied: true });
+    }
     res.writeHead(out.status, headers);
     res.end(out.body);
   }

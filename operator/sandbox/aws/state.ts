@@ -13,7 +13,19 @@ export interface TransitionDelays {
   natGatewayDeletedMs: number;
   endpointAvailableMs: number;
   endpointDeletedMs: number;
+  /**
+   * How long a `deleted` NAT gateway or endpoint stays in Describe answers before it vanishes. AWS keeps
+   * deleted NAT gateways visible for about an hour (DescribeNatGateways, aws-facts §3.6) and endpoints in
+   * state `deleted` for a while.
+   */
   deletedVisibleMs: number;
+  /**
+   * How long a ClientToken is remembered after the resource it created was deleted. EC2 documents no expiry
+   * for CreateNatGateway/CreateVpcEndpoint tokens; the one figure it gives is for RunInstances: "valid for at
+   * least 24 hours after the termination of the instance" (Run_Instance_Idempotency). The sandbox keeps
+   * them exactly that long (time-scaled), so a reused token outlives the resource in Describe by far.
+   */
+  clientTokenTtlMs: number;
 }
 
 /** A route as stored in its table (gateway-endpoint routes are derived at read time, not stored). */
@@ -107,11 +119,24 @@ export interface EndpointRec {
   modifiedAt?: number;
   ipAddressType: string;
 }
-/** A remembered ClientToken: the id it created and a fingerprint of the parameters it came with. */
+/**
+ * A remembered ClientToken: the id it created and a fingerprint of the parameters it came with. Stored per
+ * account, region and action (the EC2 API idempotency page: tokens are scoped to the account and Region,
+ * and a token is tied to the action that used it), under {@link tokenKey}.
+ */
 export interface TokenRec {
   id: string;
   fingerprint: string;
 }
+
+/** The key of a remembered ClientToken: per account, region and action. */
+export function tokenKey(ctx: Pick<Ctx, "accountId" | "region">, action: string, token: string): string {
+  return `${ctx.accountId}/${ctx.region}/${action}/${token}`;
+}
+
+/** The error EC2 returns for a token reused with other parameters (EC2 API idempotency page). */
+export const IDEMPOTENT_MISMATCH_MESSAGE =
+  "The client token you have provided is associated with a resource that has different parameters";
 
 /** All mutable sandbox state; `reset()` replaces it wholesale. */
 export interface World {
@@ -128,6 +153,13 @@ export interface World {
   tags: Map<string, Map<string, string>>;
   createdAt: Map<string, number>;
   tokens: Map<string, TokenRec>;
+  /**
+   * NAT gateways and endpoints that left Describe (deleted, past `deletedVisibleMs`) but whose ClientToken
+   * is still remembered: a create replaying that token gets this resource back, `deleted` as it is, until
+   * the token expires (`clientTokenTtlMs` after deletion). Their tags stay in `tags` until then.
+   */
+  goneNats: Map<string, NatRec>;
+  goneEndpoints: Map<string, EndpointRec>;
   /** Per endpoint service short name, the AZ suffixes it is offered in when restricted (default: every AZ). */
   serviceAzs: Map<string, string[]>;
 }
@@ -148,6 +180,8 @@ export function emptyWorld(): World {
     tags: new Map(),
     createdAt: new Map(),
     tokens: new Map(),
+    goneNats: new Map(),
+    goneEndpoints: new Map(),
     serviceAzs: new Map(),
   };
 }

@@ -110,7 +110,7 @@ describe("apply after a NAT gateway was deleted out of band", () => {
     expect(observed.natGateways.map((n) => n.id)).not.toContain(oldNat);
     expect(observed.deletedNatGateways?.map((n) => [n.id, n.state, n.owned])).toEqual([[oldNat, "deleted", true]]);
 
-    // The replacement reuses the Elastic IP (released by the deleted NAT) with a new token (salted by the old id).
+    // The replacement reuses the Elastic IP (released by the deleted NAT) as the next creation intent.
     const input = { subnetId: vpc.publicSubnetIds[0]!, eip: K.eip, replaces: oldNat };
     const plan = planOf([
       {
@@ -120,6 +120,7 @@ describe("apply after a NAT gateway was deleted out of band", () => {
         subnetId: input.subnetId,
         allocationId: world.idOf(created, K.eip),
         clientToken: clientToken(owner.uid, key(K.nat), input),
+        generation: 1,
         tags: ownerTags(owner, key(K.nat)),
       },
       {

@@ -71,6 +71,7 @@ export function fullPlan(owner: OwnerRef, vpc: TwoAzVpc, region: string): Plan {
         securityGroupIds: [{ ref: key(K.sg) }],
         policy: null,
         clientToken: clientToken(owner.uid, key(K.dkr), dkr),
+        generation: 0,
         tags: tags(K.dkr),
       },
       {
@@ -79,6 +80,7 @@ export function fullPlan(owner: OwnerRef, vpc: TwoAzVpc, region: string): Plan {
         ...s3,
         policy: null,
         clientToken: clientToken(owner.uid, key(K.s3), s3),
+        generation: 0,
         tags: tags(K.s3),
       },
       { ...base(K.eip), kind: "AllocateAddress", tags: tags(K.eip) },
@@ -88,6 +90,7 @@ export function fullPlan(owner: OwnerRef, vpc: TwoAzVpc, region: string): Plan {
         subnetId: nat.subnetId,
         allocationId: { ref: key(K.eip) },
         clientToken: clientToken(owner.uid, key(K.nat), nat),
+        generation: 0,
         tags: tags(K.nat),
       },
       {

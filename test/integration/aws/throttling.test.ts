@@ -58,7 +58,14 @@ function burst(owner: ReturnType<typeof world.anOwner>, vpc: TwoAzVpc): Action[]
     const clientTokenFor = clientToken(owner.uid, k, input);
     return {
       ...{ key: k, reason: "Missing", detail: `create ${s}`, kind: "CreateInterfaceEndpoint" },
-      ...{ ...input, securityGroupIds: [], policy: null, clientToken: clientTokenFor, tags: ownerTags(owner, k) },
+      ...{
+        ...input,
+        securityGroupIds: [],
+        policy: null,
+        clientToken: clientTokenFor,
+        generation: 0,
+        tags: ownerTags(owner, k),
+      },
     } as const;
   });
 }

@@ -142,6 +142,7 @@ export const MUTATIONS = [
   "deleteRoute",
   "modifyVpcAttribute",
   "createTags",
+  "deleteTags",
 ] as const;
 
 /**

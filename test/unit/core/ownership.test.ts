@@ -4,7 +4,9 @@ import {
   clientToken,
   componentOf,
   fnv1a64,
+  intentToken,
   isOwnedBy,
+  nextIntent,
   ownerTags,
   securityGroupName,
   stableJson,
@@ -62,5 +64,32 @@ describe("ownership", () => {
   it("names the security group ecsnet-<ns>-<name>-<uid8> and keeps it within 255 characters", () => {
     expect(securityGroupName(owner)).toBe("ecsnet-team-a-prod-0f8e6c1a");
     expect(securityGroupName({ ...owner, name: "x".repeat(300) }).length).toBe(255);
+  });
+});
+
+describe("creation intents (ADR 0004)", () => {
+  const seed = clientToken("6f1c2d3e-0000-4000-8000-00000000abcd", key("endpoint:logs"), { vpcId: "vpc-1" });
+  const input = { vpcId: "vpc-1", securityGroupIds: ["sg-1"] };
+
+  it("gives every retry of one intent the same token, and each new intent or new parameters another", () => {
+    const t0 = intentToken(seed, input, 0);
+    expect(intentToken(seed, { securityGroupIds: ["sg-1"], vpcId: "vpc-1" }, 0)).toBe(t0);
+    expect(intentToken(seed, input, 1)).not.toBe(t0);
+    expect(intentToken(seed, { ...input, securityGroupIds: ["sg-2"] }, 0)).not.toBe(t0);
+    expect(t0).toMatch(/^ecsnet-[0-9a-f]{8}-[0-9a-f]{16}$/);
+    expect(t0.slice(0, 15)).toBe(seed.slice(0, 15));
+  });
+
+  it("starts a re-creation one past the highest intent its observed predecessors record", () => {
+    expect(nextIntent([])).toBe(0);
+    expect(nextIntent([{ tags: {} }])).toBe(1);
+    expect(nextIntent([{ tags: { [TagKey.Intent]: "3" } }, { tags: { [TagKey.Intent]: "1" } }])).toBe(4);
+    expect(nextIntent([{ tags: { [TagKey.Intent]: "x" } }])).toBe(1);
+  });
+
+  it("lists the spec.tags keys it sets, so dropping one later removes exactly that tag", () => {
+    const owner = { namespace: "a", name: "b", uid: "u" };
+    expect(ownerTags(owner, key("sg:endpoints"), { team: "x", cost: "1" })[TagKey.UserTagKeys]).toBe("cost,team");
+    expect(ownerTags(owner, key("sg:endpoints"))[TagKey.UserTagKeys]).toBeUndefined();
   });
 });

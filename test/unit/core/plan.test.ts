@@ -175,13 +175,14 @@ describe("interface endpoints", () => {
     );
     expect(only(plan(d, observe(w, OWNER)), "CreateInterfaceEndpoint").map((a) => a.key)).toContain("endpoint:logs");
   });
-  it("recreates a failed endpoint with a new ClientToken after deleting it", () => {
+  it("recreates a failed endpoint as the next creation intent after deleting it", () => {
     const d = desired();
     const p = planAfter(d, (w) => applyDrift(w, OWNER.uid, { kind: "endpointFailed", i: 0 }));
     const [del] = only(p, "DeleteEndpoint");
     const [create] = only(p, "CreateInterfaceEndpoint");
     expect(del!.reason).toBe("EndpointFailed");
-    expect(create!.clientToken).not.toBe(d.interfaceEndpoints.get(create!.key)!.clientToken);
+    // Intent 0 made the failed one; its token would hand it back, so the re-create is intent 1 (ADR 0004).
+    expect(create!.generation).toBe(1);
     expect(p.dependsOn.get(create!.key)).toContain(del!.key);
   });
   it("deletes the newer of two owned endpoints created for one service", () => {
@@ -299,13 +300,13 @@ describe("NAT egress", () => {
       expect.objectContaining({ reason: "RouteTargetsOther", before: "tgw-0000000000000001" }),
     ]);
   });
-  it("deletes a failed NAT and creates a new one with a different ClientToken", () => {
+  it("deletes a failed NAT and creates a new one as the next creation intent", () => {
     const d = nat();
     const p = planAfter(d, (w) => applyDrift(w, OWNER.uid, { kind: "natFailed", i: 0 }));
     const [del] = only(p, "DeleteNatGateway");
     const [create] = only(p, "CreateNatGateway");
     expect(del!.reason).toBe("NatGatewayFailed");
-    expect(create!.clientToken).not.toBe(d.natGateways.get(create!.key)!.clientToken);
+    expect(create!.generation).toBe(1);
   });
   it("keeps the old NAT carrying traffic until its replacement is available, then moves routes and deletes it", () => {
     const single = (ids: string[]) =>

@@ -2,8 +2,8 @@
  * VPC endpoints, Interface and Gateway. Interface: one subnet per AZ (DuplicateSubnetsInSameZone), the
  * service must be offered in each subnet's AZ, private DNS (on by default for AWS services) needs both VPC
  * DNS attributes and conflicts with another private-DNS endpoint of the same service in the VPC. Gateway:
- * route tables get `pl-… → vpce-…` routes (derived in route-tables.ts). ClientToken idempotency as for NAT
- * gateways. States are reported lower-case (`available`), as EC2 sends them on the wire.
+ * route tables get `pl-… → vpce-…` routes (derived in route-tables.ts). ClientToken idempotency as EC2
+ * documents it (ec2-api-idempotency, Run_Instance_Idempotency): see `createEndpoint`. States are reported lower-case (`available`), as EC2 sends them on the wire.
  */
 import type * as T from "@aws-sdk/client-ec2";
 import { Ec2ApiError, ID_KINDS, assertIdShape } from "../errors.js";
@@ -12,7 +12,7 @@ import type { HandlerTable } from "../handler.js";
 import { lookup, notFoundMany, op, required } from "../handler.js";
 import { endpointState, isEndpointLive } from "../lifecycle.js";
 import type { Ctx, EndpointRec, VpcRec } from "../state.js";
-import { isInvisible, newId, registerCreated, tagsOf } from "../state.js";
+import { IDEMPOTENT_MISMATCH_MESSAGE, isInvisible, newId, registerCreated, tagsOf, tokenKey } from "../state.js";
 import { findOffering, prefixListFor, serviceAzs, shortNameOf } from "./services.js";
 
 /** The policy AWS attaches when none is given: full access. */
@@ -150,15 +150,15 @@ function createEndpoint(ctx: Ctx, i: T.CreateVpcEndpointRequest): T.CreateVpcEnd
     privateDns,
     i.PolicyDocument ?? null,
   ]);
-  const tokenKey = i.ClientToken ? `CreateVpcEndpoint:${i.ClientToken}` : undefined;
-  const prior = tokenKey ? ctx.world.tokens.get(tokenKey) : undefined;
+  // EC2 API idempotency (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html): a
+  // retry with the same token and parameters returns the resource the first call made, in whatever state it
+  // is now (deleted included); the same token with other parameters fails with IdempotentParameterMismatch.
+  const tk = i.ClientToken ? tokenKey(ctx, "CreateVpcEndpoint", i.ClientToken) : undefined;
+  const prior = tk ? ctx.world.tokens.get(tk) : undefined;
   if (prior) {
     if (prior.fingerprint !== fingerprint)
-      throw new Ec2ApiError(
-        "IdempotentParameterMismatch",
-        "The client token you have provided is associated with a resource that has different parameters",
-      );
-    const existing = ctx.world.endpoints.get(prior.id);
+      throw new Ec2ApiError("IdempotentParameterMismatch", IDEMPOTENT_MISMATCH_MESSAGE);
+    const existing = ctx.world.endpoints.get(prior.id) ?? ctx.world.goneEndpoints.get(prior.id);
     if (existing) return { VpcEndpoint: endpointView(ctx, existing), ClientToken: i.ClientToken };
   }
   checkPolicy(i.PolicyDocument);
@@ -186,7 +186,7 @@ function createEndpoint(ctx: Ctx, i: T.CreateVpcEndpointRequest): T.CreateVpcEnd
   };
   ctx.world.endpoints.set(e.id, e);
   registerCreated(ctx, e.id, "vpc-endpoint", i.TagSpecifications);
-  if (tokenKey) ctx.world.tokens.set(tokenKey, { id: e.id, fingerprint });
+  if (tk) ctx.world.tokens.set(tk, { id: e.id, fingerprint });
   return { VpcEndpoint: endpointView(ctx, e), ClientToken: i.ClientToken };
 }
 
@@ -262,7 +262,8 @@ function deleteEndpoints(ctx: Ctx, i: T.DeleteVpcEndpointsRequest): T.DeleteVpcE
 
 function describeEndpoints(ctx: Ctx, i: T.DescribeVpcEndpointsRequest): T.DescribeVpcEndpointsResult {
   let items = selectByIds(ctx, ctx.world.endpoints, i.VpcEndpointIds, notFoundMany("vpce"));
-  items = items.filter((e) => !i.VpcEndpointIds?.length || !isInvisible(ctx, e.id));
+  // Eventual consistency: a just-created endpoint is missing from every Describe answer for a while.
+  items = items.filter((e) => !isInvisible(ctx, e.id));
   items = applyFilters(
     ctx,
     items,

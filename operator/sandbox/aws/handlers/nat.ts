@@ -1,8 +1,7 @@
 /**
  * Elastic IPs and NAT gateways. NAT states advance with time (lifecycle.ts); a deleted NAT gateway keeps its
  * AllocationId and stays visible for a while (aws-facts 3.6); the EIP is in use (InvalidIPAddress.InUse on
- * release) until the NAT is deleted. CreateNatGateway honours ClientToken: the same token with the same
- * parameters returns the same gateway, with other parameters IdempotentParameterMismatch.
+ * release) until the NAT is deleted. CreateNatGateway honours ClientToken as EC2 documents it (see `createNat`).
  */
 import type * as T from "@aws-sdk/client-ec2";
 import { Ec2ApiError } from "../errors.js";
@@ -11,7 +10,15 @@ import type { HandlerTable } from "../handler.js";
 import { hostIp, lookup, op, required } from "../handler.js";
 import { isNatLive, natState } from "../lifecycle.js";
 import type { AddressRec, Ctx, NatRec } from "../state.js";
-import { forget, isInvisible, newId, registerCreated, tagsOf } from "../state.js";
+import {
+  IDEMPOTENT_MISMATCH_MESSAGE,
+  forget,
+  isInvisible,
+  newId,
+  registerCreated,
+  tagsOf,
+  tokenKey,
+} from "../state.js";
 
 function natUsing(ctx: Ctx, allocationId: string): NatRec | undefined {
   return [...ctx.world.nats.values()].find((n) => n.allocationId === allocationId && !n.failure && isNatLive(ctx, n));
@@ -85,6 +92,8 @@ function describeAddresses(ctx: Ctx, i: T.DescribeAddressesRequest): T.DescribeA
     },
     (a) => a.allocationId,
   );
+  // Eventual consistency: a just-allocated address is missing from list answers for a while.
+  if (!i.AllocationIds?.length) items = items.filter((a) => !isInvisible(ctx, a.allocationId));
   return { Addresses: items.map(view) };
 }
 
@@ -130,15 +139,16 @@ function createNat(ctx: Ctx, i: T.CreateNatGatewayRequest): T.CreateNatGatewayRe
   const connectivity = i.ConnectivityType ?? "public";
   const allocationId = connectivity === "public" ? required(i.AllocationId, "AllocationId") : (i.AllocationId ?? "");
   const fingerprint = JSON.stringify([s.id, allocationId, connectivity]);
-  const tokenKey = i.ClientToken ? `CreateNatGateway:${i.ClientToken}` : undefined;
-  const prior = tokenKey ? ctx.world.tokens.get(tokenKey) : undefined;
+  // EC2 API idempotency (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html): the
+  // same token and parameters return the original NAT gateway in its state now, `deleted` included, for as
+  // long as the token is remembered (at least 24 hours after deletion, as Run_Instance_Idempotency says
+  // of instances); other parameters → IdempotentParameterMismatch.
+  const tk = i.ClientToken ? tokenKey(ctx, "CreateNatGateway", i.ClientToken) : undefined;
+  const prior = tk ? ctx.world.tokens.get(tk) : undefined;
   if (prior) {
     if (prior.fingerprint !== fingerprint)
-      throw new Ec2ApiError(
-        "IdempotentParameterMismatch",
-        "The client token you have provided is associated with a resource that has different parameters",
-      );
-    const n = ctx.world.nats.get(prior.id);
+      throw new Ec2ApiError("IdempotentParameterMismatch", IDEMPOTENT_MISMATCH_MESSAGE);
+    const n = ctx.world.nats.get(prior.id) ?? ctx.world.goneNats.get(prior.id);
     if (n) return { ClientToken: i.ClientToken, NatGateway: natView(ctx, n) };
   }
   if (allocationId) lookup(ctx, ctx.world.addresses, "eipalloc", allocationId, "AllocationId");
@@ -159,7 +169,7 @@ function createNat(ctx: Ctx, i: T.CreateNatGatewayRequest): T.CreateNatGatewayRe
   };
   ctx.world.nats.set(n.id, n);
   registerCreated(ctx, n.id, "natgateway", i.TagSpecifications);
-  if (tokenKey) ctx.world.tokens.set(tokenKey, { id: n.id, fingerprint });
+  if (tk) ctx.world.tokens.set(tk, { id: n.id, fingerprint });
   return { ClientToken: i.ClientToken, NatGateway: natView(ctx, n) };
 }
 
@@ -178,7 +188,7 @@ function describeNats(ctx: Ctx, i: T.DescribeNatGatewaysRequest): T.DescribeNatG
     const missing = i.NatGatewayIds.filter((id) => !ctx.world.nats.has(id) || isInvisible(ctx, id));
     if (missing.length) throw new Ec2ApiError("NatGatewayNotFound", `The Nat Gateway ${missing[0]} was not found`);
     items = selectByIds(ctx, ctx.world.nats, i.NatGatewayIds, () => new Ec2ApiError("NatGatewayNotFound", "not found"));
-  } else items = [...ctx.world.nats.values()];
+  } else items = [...ctx.world.nats.values()].filter((n) => !isInvisible(ctx, n.id));
   items = applyFilters(
     ctx,
     items,

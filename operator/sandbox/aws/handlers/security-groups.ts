@@ -11,7 +11,7 @@ import type { HandlerTable } from "../handler.js";
 import { lookup, notFoundMany, op, required } from "../handler.js";
 import { isEndpointLive } from "../lifecycle.js";
 import type { Ctx, SgRec, SgRuleRec } from "../state.js";
-import { forget, newId, registerCreated, setTags, tagsOf } from "../state.js";
+import { forget, isInvisible, newId, registerCreated, setTags, tagsOf } from "../state.js";
 
 type RuleSpec = Omit<SgRuleRec, "id" | "groupId" | "egress">;
 
@@ -186,6 +186,8 @@ function deleteGroup(ctx: Ctx, i: T.DeleteSecurityGroupRequest): T.DeleteSecurit
 
 function describeGroups(ctx: Ctx, i: T.DescribeSecurityGroupsRequest): T.DescribeSecurityGroupsResult {
   let items = selectByIds(ctx, ctx.world.sgs, i.GroupIds, notFoundMany("sg"));
+  // Eventual consistency: a just-created group is missing from list answers for a while.
+  if (!i.GroupIds?.length) items = items.filter((g) => !isInvisible(ctx, g.id));
   if (i.GroupNames?.length) items = items.filter((g) => i.GroupNames!.includes(g.name));
   const perm = (g: SgRec, egress: boolean) => rulesOf(ctx, g.id, egress);
   items = applyFilters(
