@@ -112,5 +112,6 @@ export function trackedPort(port: Ec2Port, progress: Progress): Ec2Port {
     deleteRoute: (i) => track(route(i), "deleting", "deleted", () => port.deleteRoute(i)),
     modifyVpcAttribute: (i) => port.modifyVpcAttribute(i),
     createTags: (i) => port.createTags(i),
+    deleteTags: (i) => port.deleteTags(i),
   };
 }

@@ -15,7 +15,9 @@
  * resource, except {@link ADOPTION_SID}, which is opt-in and only takes endpoints that carry no ecsnet tag.
  * `ec2:CreateTags` is otherwise allowed only while creating (`ec2:CreateAction`, as in
  * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html) and, for tags
- * other than the `ecsnet.dev/*` keys, on resources that already carry ecsnet's ownership tags.
+ * other than the two ownership keys (`ecsnet.dev/managed-by`, `ecsnet.dev/owner-uid`), on resources that already
+ * carry ecsnet's ownership tags: ecsnet repairs its descriptive tags there (owner, component, the spec.tags keys
+ * it set, the NAT gateways an Elastic IP held), never the two keys that make a resource ecsnet's.
  */
 import { TagKey } from "../api/group.js";
 import type { IamFeatures, IamScope } from "./scope.js";
@@ -56,10 +58,16 @@ const EC2_DESCRIBE = [
 ];
 
 /**
- * The tag changes ecsnet makes on resources it owns (never on the `ecsnet.dev/*` keys). A new tagging
- * command in the adapters (e.g. `ec2:DeleteTags`) belongs here; the derivation test fails until it is.
+ * The tag changes ecsnet makes on resources it owns (never on {@link OWNERSHIP_KEYS}). A new tagging command
+ * in the adapters belongs here; the derivation test fails until it is.
  */
-const TAG_CHANGES = ["ec2:CreateTags"];
+const TAG_CHANGES = ["ec2:CreateTags", "ec2:DeleteTags"];
+
+/**
+ * The two tags that make a resource ecsnet's to IAM (the OWNED condition reads them): no statement but the
+ * opt-in adoption may write or delete them on an existing resource, so the guard is not circular.
+ */
+export const OWNERSHIP_KEYS: readonly string[] = [TagKey.ManagedBy, TagKey.OwnerUid];
 
 /** The creations, each with the resource type it creates (and tags in the same call). */
 const CREATES = {
@@ -219,15 +227,15 @@ export function iamPolicy(scope: IamScope, features: IamFeatures): PolicyDocumen
       Resource: ownedTypes.filter((t) => t !== "security-group").map((t) => ec2(t)),
       Condition: OWNED,
     },
-    // Tags other than ecsnet's own keys, on what ecsnet owns (spec.tags changes). A request without tag
-    // keys (DeleteTags without Tags deletes every tag) is refused by the Null condition.
+    // Tags other than the ownership keys, on what ecsnet owns (spec.tags changes, repaired descriptive tags).
+    // A request without tag keys (DeleteTags without Tags deletes every tag) is refused by the Null condition.
     write && {
       Sid: "ChangeOtherTagsOfOwnedResources",
       Effect: "Allow",
       Action: TAG_CHANGES,
       Resource: ownedTypes.map((t) => ec2(t)),
       Condition: allOf(OWNED, {
-        "ForAllValues:StringNotLike": { "aws:TagKeys": ["ecsnet.dev/*"] },
+        "ForAllValues:StringNotEquals": { "aws:TagKeys": [...OWNERSHIP_KEYS] },
         Null: { "aws:TagKeys": "false" },
         // Security groups carry ec2:Vpc; the other owned types offer no VPC key.
         ArnEqualsIfExists: { "ec2:Vpc": vpcArns },

@@ -16,13 +16,15 @@ describe("deploy/iam-policy.json", () => {
     const policy = JSON.parse(readFileSync("deploy/iam-policy.json", "utf8")) as {
       Statement: { Sid: string; Action: string[]; Condition?: Record<string, Record<string, unknown>> }[];
     };
-    // Every CreateTags grant either needs ec2:CreateAction (tagging while creating) or refuses the ecsnet.dev/* keys.
+    // Every CreateTags grant either needs ec2:CreateAction (tagging while creating) or refuses the ownership keys.
     const tagging = policy.Statement.filter((s) => s.Action.includes("ec2:CreateTags"));
     expect(tagging.length).toBeGreaterThan(0);
     for (const s of tagging) {
       const atCreation = s.Condition?.StringEquals?.["ec2:CreateAction"] !== undefined;
-      const notOwnershipKeys = s.Condition?.["ForAllValues:StringNotLike"]?.["aws:TagKeys"];
-      expect({ sid: s.Sid, ok: atCreation || JSON.stringify(notOwnershipKeys) === '["ecsnet.dev/*"]' }).toEqual({
+      const notOwnershipKeys = s.Condition?.["ForAllValues:StringNotEquals"]?.["aws:TagKeys"];
+      const refused =
+        JSON.stringify(notOwnershipKeys) === JSON.stringify(["ecsnet.dev/managed-by", "ecsnet.dev/owner-uid"]);
+      expect({ sid: s.Sid, ok: atCreation || refused }).toEqual({
         sid: s.Sid,
         ok: true,
       });

@@ -183,15 +183,23 @@ describe.each(SCOPES)("for %s", (_name, scope) => {
     it("changing ecsnet's ownership keys on resources it owns, while other tags may change", async () => {
       const policy = iamPolicy(scope, ALL);
       const tagging = shapes.filter((s) => s.tagging);
-      expect(tagging.map((s) => s.action)).toContain("ec2:CreateTags");
-      for (const key of Object.values(TagKey)) {
+      expect(tagging.map((s) => s.action)).toEqual(expect.arrayContaining(["ec2:CreateTags", "ec2:DeleteTags"]));
+      // The two keys that make a resource ecsnet's to IAM: never written nor deleted on an existing resource.
+      for (const key of [TagKey.ManagedBy, TagKey.OwnerUid]) {
         for (const requestTags of [{ [key]: "other" }, { team: "platform", [key]: "other" }]) {
           const reqs = tagging.flatMap((s) => requestsOf(s, { ...IN_SCOPE, requestTags }));
           expect(await mismatches(policy, reqs, "Denied")).toEqual([]);
         }
       }
+      // ecsnet's descriptive tags (owner, component, the spec.tags keys it set, an Elastic IP's NAT gateways)
+      // are repaired like any tag drift, on resources that are already its own.
+      const descriptive = Object.values(TagKey).filter((k) => k !== TagKey.ManagedBy && k !== TagKey.OwnerUid);
+      expect(descriptive).toEqual(expect.arrayContaining([TagKey.Owner, TagKey.Component, TagKey.UserTagKeys]));
       const other = tagging.flatMap((s) =>
-        requestsOf(s, { ...IN_SCOPE, requestTags: { team: "platform", Name: "n" } }),
+        requestsOf(s, {
+          ...IN_SCOPE,
+          requestTags: { team: "platform", Name: "n", ...Object.fromEntries(descriptive.map((k) => [k, "v"])) },
+        }),
       );
       expect(await mismatches(policy, other, "Allowed")).toEqual([]);
     });
