@@ -8,6 +8,9 @@ import type { Ec2Port } from "../aws/ec2-port.js";
 import type { Tags } from "../core/model.js";
 import type { Progress } from "./progress.js";
 
+/** States in which a create's answer is an earlier, finished resource rather than the one being made. */
+const USED_UP = new Set(["deleting", "deleted", "failed", "rejected"]);
+
 /** Wrap `port` so that its writes update `progress`. */
 export function trackedPort(port: Ec2Port, progress: Progress): Ec2Port {
   const byTags = (tags: Tags, fallback: string) => tags[TagKey.Component] ?? fallback;
@@ -24,7 +27,12 @@ export function trackedPort(port: Ec2Port, progress: Progress): Ec2Port {
     progress.set(key, during, id);
     try {
       const out = await call();
-      progress.set(key, after ?? before ?? during, typeof out === "string" ? out : id);
+      // Creates with a ClientToken answer with the resource the token made: one already gone means that
+      // creation intent is used up and apply tries the next one, so the resource is still being created.
+      const made =
+        typeof out === "object" && out !== null && "id" in out ? (out as { id: string; state?: string }) : null;
+      if (made && USED_UP.has(made.state ?? "")) return out;
+      progress.set(key, after ?? before ?? during, typeof out === "string" ? out : (made?.id ?? id));
       return out;
     } catch (err) {
       progress.set(key, "failed");

@@ -178,7 +178,8 @@ describe("the shipped example", () => {
     const before = Object.values(aws.admin.mutations()).reduce((a, b) => a + b, 0);
     const r = await run(["apply", "-f", path, "--timeout", "60s"]);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/stalled/);
+    expect(r.out).toMatch(/cannot be applied as it is/);
+    expect(r.out).toMatch(/Stalled\s+True\s+SecurityGroupNotFound/);
     expect(r.out).toMatch(/sg-0c000000000000001/);
     expect(Object.values(aws.admin.mutations()).reduce((a, b) => a + b, 0)).toBe(before);
   }, 60_000);
