@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { applyNetwork, NS, readyCount, startKube, type Kube } from "./operator-world.js";
+import { imageNodeOptions } from "./node-options.js";
 import { median } from "./stats.js";
 import { CREDENTIALS, createVpcs, networkSpec, rawEc2, REGION, startAws, until, type BenchVpc } from "./world.js";
 
@@ -286,13 +287,6 @@ export async function measureMemory(o: {
     });
   }
   return { vpcs: "one per network", ec2RateScale: o.ec2RateScale, variants };
-}
-
-/** NODE_OPTIONS of the container image (the Dockerfile's `ENV NODE_OPTIONS="..."`), so the figure follows it. */
-export function imageNodeOptions(dockerfile: string): string {
-  const m = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile);
-  if (!m) throw new Error('the Dockerfile sets no ENV NODE_OPTIONS="..."; figure 5 measures the image\'s settings');
-  return m[1]!;
 }
 
 /** The settings figure 5 compares: Node's defaults, and the container image's. */
