@@ -1,112 +1,299 @@
 /**
- * Figure 5: memory at scale. One operator instance (a child process, bench/memory-child.ts, so only its
- * own memory is counted) reconciles N networks, each in its own VPC built through the EC2 API; after all
- * are Ready, RSS and heap used are read after two full GCs. Baseline = the operator started, no objects.
+ * Figure 5: memory at scale. The operator is the real command, `bin/ecsnet.js run`, in a process of its own
+ * (the sandboxes run in the benchmark's process, so their state is not counted). It reconciles N networks,
+ * each in its own VPC built through the EC2 API; once all are Ready the figure is read from the operator's
+ * process as it is: RSS from /proc/<pid>/status (what a container's memory limit sees), V8's heap and
+ * external memory from the operator's own /metrics. No GC is forced: the numbers are what the process holds.
+ *
+ * Each V8 setting measured (`variants`) starts a fresh operator and grows it 0 → sizes[0] → ... Several runs
+ * per variant; the report shows medians.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { FromChild, ToChild } from "./memory-child.js";
-import { applyNetwork, readyCount, startKube } from "./operator-world.js";
+import { applyNetwork, NS, readyCount, startKube, type Kube } from "./operator-world.js";
+import { imageNodeOptions } from "./node-options.js";
 import { median } from "./stats.js";
-import { createVpcs, networkSpec, rawEc2, startAws, until } from "./world.js";
+import { CREDENTIALS, createVpcs, networkSpec, rawEc2, REGION, startAws, until, type BenchVpc } from "./world.js";
 
-/** Memory of the operator process at one size. */
+/** One V8/Node setting the operator is started with. */
+export interface MemoryVariant {
+  readonly name: string;
+  /** NODE_OPTIONS for the operator process ("" = Node's defaults). */
+  readonly nodeOptions: string;
+}
+
+/** Memory of the operator process at one size (medians over runs). */
 export interface MemoryPoint {
   readonly networks: number;
+  /** VmRSS: resident memory, what the container limit counts. */
   readonly rssMiB: number;
+  /** RssAnon: the process's own memory (V8 heap, malloc, buffers), without mapped files. */
+  readonly rssAnonMiB: number;
+  /** RssFile: pages of the node binary and shared libraries in memory. */
+  readonly rssFileMiB: number;
   readonly heapUsedMiB: number;
-  /** Seconds from applying this step's objects to all of them Ready. */
+  /** V8's heap reserved from the OS (old + new space and the rest). */
+  readonly heapTotalMiB: number;
+  /** Memory of C++ objects bound to JS (buffers, external strings such as loaded sources). */
+  readonly externalMiB: number;
+  /** Seconds from applying this step's objects to all of them Ready (median). */
   readonly readySeconds: number;
+}
+
+/** One variant's results. */
+export interface MemoryVariantResult extends MemoryVariant {
+  readonly runs: number;
+  readonly points: readonly MemoryPoint[];
+  /** (largest size's RSS − the empty operator's) per network, KiB. */
+  readonly rssPerNetworkKiB: number;
+  readonly heapPerNetworkKiB: number;
 }
 
 /** Figure 5's result. */
 export interface MemoryAtScale {
   readonly vpcs: "one per network";
-  readonly raiseLimitsBy: number;
-  readonly points: readonly MemoryPoint[];
-  /** (largest − second largest size) increment per network, KiB (the smallest size absorbs one-time warm-up). */
-  readonly rssPerNetworkKiB: number;
-  readonly heapPerNetworkKiB: number;
-  /** (largest size − baseline with no objects) per network, KiB. */
-  readonly rssPerNetworkFromBaselineKiB: number;
-  readonly heapPerNetworkFromBaselineKiB: number;
+  readonly ec2RateScale: number;
+  readonly variants: readonly MemoryVariantResult[];
 }
 
 const MiB = 1024 * 1024;
+const BIN = fileURLToPath(new URL("../../bin/ecsnet.js", import.meta.url));
 
-function ask(child: ChildProcess, m: ToChild, want: FromChild["kind"]): Promise<FromChild> {
-  return new Promise((resolve, reject) => {
-    const on = (r: FromChild) => {
-      if (r.kind === "error") reject(new Error(`operator process: ${r.message}`));
-      else if (r.kind === want) resolve(r);
-      else return;
-      child.off("message", on);
-    };
-    child.on("message", on);
-    child.send(m);
-  });
+interface Sample {
+  rss: number;
+  rssAnon: number;
+  rssFile: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
 }
 
-/** Figure 5 for the sizes given (ascending), growing one operator's object set step by step. */
-export async function measureMemory(o: { sizes: readonly number[]; raiseLimitsBy: number }): Promise<MemoryAtScale> {
-  const max = Math.max(...o.sizes);
-  const { aws, vpc } = await startAws();
-  const raw = rawEc2(aws.endpoint);
-  const kube = await startKube();
-  const child = fork(fileURLToPath(new URL("./memory-child.js", import.meta.url)), [], {
-    execArgv: ["--expose-gc"],
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
-  const points: MemoryPoint[] = [];
-  try {
-    const vpcs = [vpc, ...(await createVpcs(raw, max - 1))];
-    await ask(
-      child,
-      { kind: "start", kubeconfig: kube.sandbox.kubeconfig, awsEndpoint: aws.endpoint, raiseLimitsBy: o.raiseLimitsBy },
-      "started",
-    );
-    // RSS moves with the allocator, not only with live data: take the median of three samples, 500 ms apart.
-    const measure = async (networks: number, readySeconds: number) => {
-      const samples: Extract<FromChild, { kind: "memory" }>[] = [];
-      for (let i = 0; i < 3; i++) {
-        if (i) await new Promise((r) => setTimeout(r, 500));
-        samples.push((await ask(child, { kind: "measure" }, "memory")) as Extract<FromChild, { kind: "memory" }>);
-      }
-      const rssMiB = median(samples.map((m) => m.rss)) / MiB;
-      points.push({ networks, rssMiB, heapUsedMiB: median(samples.map((m) => m.heapUsed)) / MiB, readySeconds });
+/** The operator process started by {@link startOperatorProcess}. */
+interface OperatorProcess {
+  readonly child: ChildProcess;
+  readonly metricsUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Start `ecsnet run` against the sandboxes; resolves once it logged its HTTP port. */
+async function startOperatorProcess(
+  kubeconfigPath: string,
+  awsEndpoint: string,
+  o: { nodeOptions: string; ec2RateScale: number },
+): Promise<OperatorProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      "run",
+      "--kubeconfig",
+      kubeconfigPath,
+      "--no-leader-elect",
+      "--namespace",
+      NS,
+      "--http-host",
+      "127.0.0.1",
+      "--http-port",
+      "0",
+      "--region",
+      REGION,
+      "--ec2-rate-scale",
+      String(o.ec2RateScale),
+      "--concurrency",
+      "8",
+      // Long enough that no drift sweep runs while a figure is taken; short enough to be a real setting.
+      "--resync",
+      "600",
+    ],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: {
+        PATH: process.env.PATH ?? "",
+        NODE_OPTIONS: o.nodeOptions,
+        AWS_ENDPOINT_URL: awsEndpoint,
+        AWS_REGION: REGION,
+        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+        AWS_EC2_METADATA_DISABLED: "true",
+        // Its log (JSON lines on stderr) is read for the port, then drained so the pipe never blocks it.
+        ECSNET_LOG_LEVEL: "info",
+        ECSNET_PENDING_REQUEUE_MS: "250",
+      },
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const fail = (err: Error) => {
+      child.kill("SIGKILL");
+      reject(err);
     };
+    const lines = createInterface({ input: child.stderr! });
+    const timer = setTimeout(() => fail(new Error("ecsnet run did not log its port within 30 s")), 30_000);
+    child.once("exit", (code) => fail(new Error(`ecsnet run exited with ${code} before starting`)));
+    lines.on("line", (l) => {
+      try {
+        const rec = JSON.parse(l) as { msg?: string; port?: number };
+        if (rec.msg === "ecsnet operator started" && typeof rec.port === "number") {
+          clearTimeout(timer);
+          resolve(rec.port);
+        }
+      } catch {
+        // not a log line
+      }
+    });
+  });
+  return {
+    child,
+    metricsUrl: `http://127.0.0.1:${port}/metrics`,
+    stop: async () => {
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Read the operator's memory: /proc for RSS, its /metrics for V8's view. */
+async function sample(op: OperatorProcess): Promise<Sample> {
+  const status = await readFile(`/proc/${op.child.pid}/status`, "utf8");
+  const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
+  const text = await (await fetch(op.metricsUrl)).text();
+  const metric = (k: string) => Number(new RegExp(`^${k} ([0-9.e+]+)`, "m").exec(text)?.[1] ?? NaN);
+  return {
+    rss: kib("VmRSS"),
+    rssAnon: kib("RssAnon"),
+    rssFile: kib("RssFile"),
+    heapUsed: metric("nodejs_heap_size_used_bytes"),
+    heapTotal: metric("nodejs_heap_size_total_bytes"),
+    external: metric("nodejs_external_memory_bytes"),
+  };
+}
+
+/** Three samples 500 ms apart, the median of each field (RSS moves with the allocator, not only live data). */
+async function settledSample(op: OperatorProcess): Promise<Sample> {
+  const s: Sample[] = [];
+  for (let i = 0; i < 3; i++) {
+    if (i) await new Promise((r) => setTimeout(r, 500));
+    s.push(await sample(op));
+  }
+  const m = (f: (x: Sample) => number) => median(s.map(f));
+  return {
+    rss: m((x) => x.rss),
+    rssAnon: m((x) => x.rssAnon),
+    rssFile: m((x) => x.rssFile),
+    heapUsed: m((x) => x.heapUsed),
+    heapTotal: m((x) => x.heapTotal),
+    external: m((x) => x.external),
+  };
+}
+
+/** One run: a fresh operator process grown through `sizes`; the sample at 0 and at each size. */
+async function oneRun(
+  kube: Kube,
+  kubeconfigPath: string,
+  awsEndpoint: string,
+  vpcs: readonly BenchVpc[],
+  sizes: readonly number[],
+  o: { nodeOptions: string; ec2RateScale: number; runId: string },
+): Promise<{ networks: number; sample: Sample; readySeconds: number }[]> {
+  const op = await startOperatorProcess(kubeconfigPath, awsEndpoint, o);
+  const out: { networks: number; sample: Sample; readySeconds: number }[] = [];
+  try {
     // Let informers sync and the process settle before the baseline.
-    await new Promise((r) => setTimeout(r, 1_000));
-    await measure(0, 0);
+    await new Promise((r) => setTimeout(r, 2_000));
+    out.push({ networks: 0, sample: await settledSample(op), readySeconds: 0 });
     let applied = 0;
-    for (const n of o.sizes) {
+    for (const n of sizes) {
       const t0 = performance.now();
-      for (; applied < n; applied++) await applyNetwork(kube, `mem-${applied}`, networkSpec(vpcs[applied]!, "None"));
-      await until(`${n} networks Ready`, async () => readyCount(kube) >= n, { timeoutMs: 240_000, everyMs: 250 });
-      await measure(n, (performance.now() - t0) / 1000);
+      for (; applied < n; applied++) {
+        await applyNetwork(kube, `mem-${o.runId}-${applied}`, networkSpec(vpcs[applied]!, "None"));
+      }
+      await until(`${n} networks Ready`, async () => readyCount(kube) >= n, { timeoutMs: 600_000, everyMs: 250 });
+      const readySeconds = (performance.now() - t0) / 1000;
+      // A moment for the last status writes and their watch events to be handled.
+      await new Promise((r) => setTimeout(r, 1_000));
+      out.push({ networks: n, sample: await settledSample(op), readySeconds });
     }
   } finally {
-    await new Promise<void>((resolve) => {
-      child.once("exit", () => resolve());
-      child.send({ kind: "stop" } satisfies ToChild);
-      setTimeout(() => child.kill(), 10_000).unref();
-    });
-    raw.destroy();
-    await kube.close();
-    await aws.close();
+    await op.stop();
   }
-  const base = points[0]!;
-  const sized = points.filter((p) => p.networks > 0);
-  const lo = sized.at(-2) ?? sized[0]!;
-  const hi = sized.at(-1)!;
-  const span = hi.networks - lo.networks || 1;
-  return {
-    vpcs: "one per network",
-    raiseLimitsBy: o.raiseLimitsBy,
-    points,
-    rssPerNetworkKiB: ((hi.rssMiB - lo.rssMiB) * 1024) / span,
-    heapPerNetworkKiB: ((hi.heapUsedMiB - lo.heapUsedMiB) * 1024) / span,
-    rssPerNetworkFromBaselineKiB: ((hi.rssMiB - base.rssMiB) * 1024) / hi.networks,
-    heapPerNetworkFromBaselineKiB: ((hi.heapUsedMiB - base.heapUsedMiB) * 1024) / hi.networks,
-  };
+  return out;
+}
+
+/** Figure 5 for the sizes given (ascending), `runs` fresh operators per variant. */
+export async function measureMemory(o: {
+  sizes: readonly number[];
+  runs: number;
+  ec2RateScale: number;
+  variants: readonly MemoryVariant[];
+  progress?: (msg: string) => void;
+}): Promise<MemoryAtScale> {
+  const max = Math.max(...o.sizes);
+  const variants: MemoryVariantResult[] = [];
+  for (const v of o.variants) {
+    const runs: Awaited<ReturnType<typeof oneRun>>[] = [];
+    for (let r = 0; r < o.runs; r++) {
+      // A fresh world per run: the AWS sandbox's state and the Kubernetes store start empty each time.
+      const { aws, vpc } = await startAws();
+      const raw = rawEc2(aws.endpoint);
+      const kube = await startKube();
+      const dir = await mkdtemp(join(tmpdir(), "ecsnet-bench-"));
+      const kubeconfigPath = join(dir, "kubeconfig");
+      try {
+        await kube.sandbox.writeKubeconfig(kubeconfigPath);
+        const vpcs = [vpc, ...(await createVpcs(raw, max - 1))];
+        o.progress?.(`memory: ${v.name} run ${r + 1}/${o.runs}`);
+        runs.push(
+          await oneRun(kube, kubeconfigPath, aws.endpoint, vpcs, o.sizes, {
+            nodeOptions: v.nodeOptions,
+            ec2RateScale: o.ec2RateScale,
+            runId: String(r),
+          }),
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        raw.destroy();
+        await kube.close();
+        await aws.close();
+      }
+    }
+    const points: MemoryPoint[] = runs[0]!.map((p, i) => {
+      const at = runs.map((run) => run[i]!);
+      const m = (f: (s: Sample) => number) => median(at.map((x) => f(x.sample))) / MiB;
+      return {
+        networks: p.networks,
+        rssMiB: m((s) => s.rss),
+        rssAnonMiB: m((s) => s.rssAnon),
+        rssFileMiB: m((s) => s.rssFile),
+        heapUsedMiB: m((s) => s.heapUsed),
+        heapTotalMiB: m((s) => s.heapTotal),
+        externalMiB: m((s) => s.external),
+        readySeconds: median(at.map((x) => x.readySeconds)),
+      };
+    });
+    const base = points[0]!;
+    const hi = points.at(-1)!;
+    variants.push({
+      ...v,
+      runs: o.runs,
+      points,
+      rssPerNetworkKiB: ((hi.rssMiB - base.rssMiB) * 1024) / hi.networks,
+      heapPerNetworkKiB: ((hi.heapUsedMiB - base.heapUsedMiB) * 1024) / hi.networks,
+    });
+  }
+  return { vpcs: "one per network", ec2RateScale: o.ec2RateScale, variants };
+}
+
+/** The settings figure 5 compares: Node's defaults, and the container image's. */
+export async function memoryVariants(): Promise<MemoryVariant[]> {
+  const dockerfile = await readFile(fileURLToPath(new URL("../../Dockerfile", import.meta.url)), "utf8");
+  return [
+    { name: "Node defaults", nodeOptions: "" },
+    { name: "image settings", nodeOptions: imageNodeOptions(dockerfile) },
+  ];
 }

@@ -129,18 +129,27 @@ function renderDrift(d: DriftRepairs): string {
 }
 
 function renderMemory(m: MemoryAtScale): string {
-  const rows = m.points.map((p) => [
-    String(p.networks),
-    `${fmt(p.rssMiB)} MiB`,
-    `${fmt(p.heapUsedMiB)} MiB`,
-    p.networks ? `${fmt(p.readySeconds)} s` : "-",
-  ]);
-  return [
-    `5. Memory of one operator process (${m.vpcs}; client limits raised x${m.raiseLimitsBy} to build the world fast)`,
-    table([["networks", "RSS", "heap used", "apply→all Ready"], ...rows]),
-    `  per network between the sizes: RSS ${fmt(m.rssPerNetworkKiB)} KiB, heap ${fmt(m.heapPerNetworkKiB)} KiB;` +
-      ` from the empty baseline: RSS ${fmt(m.rssPerNetworkFromBaselineKiB)} KiB, heap ${fmt(m.heapPerNetworkFromBaselineKiB)} KiB`,
-  ].join("\n");
+  const parts = [
+    `5. Memory of the operator process (\`ecsnet run\` alone; ${m.vpcs}; --ec2-rate-scale ${m.ec2RateScale} to build the world fast)`,
+  ];
+  for (const v of m.variants) {
+    const rows = v.points.map((p) => [
+      String(p.networks),
+      `${fmt(p.rssMiB)} MiB`,
+      `${fmt(p.rssAnonMiB)} MiB`,
+      `${fmt(p.rssFileMiB)} MiB`,
+      `${fmt(p.heapUsedMiB)} MiB`,
+      `${fmt(p.heapTotalMiB)} MiB`,
+      `${fmt(p.externalMiB)} MiB`,
+      p.networks ? `${fmt(p.readySeconds)} s` : "-",
+    ]);
+    parts.push(
+      `  ${v.name} (NODE_OPTIONS=${JSON.stringify(v.nodeOptions)}; medians of ${v.runs} run(s))`,
+      table([["networks", "RSS", "anon", "file", "heap used", "heap total", "external", "apply→all Ready"], ...rows]),
+      `  per network from the empty operator: RSS ${fmt(v.rssPerNetworkKiB)} KiB, heap ${fmt(v.heapPerNetworkKiB)} KiB`,
+    );
+  }
+  return parts.join("\n");
 }
 
 function renderThrottling(t: Throttling): string {

@@ -11,7 +11,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { measureReconcileCalls, measureSweepCalls } from "./calls.js";
 import { measureDriftRepair } from "./drift.js";
-import { measureMemory } from "./memory.js";
+import { measureMemory, memoryVariants } from "./memory.js";
 import { render, type BenchResults } from "./report.js";
 import { measureThrottling } from "./throttling.js";
 import { measureTimeToReady } from "./time-to-ready.js";
@@ -89,7 +89,13 @@ async function main(): Promise<void> {
   }
   if (only.has("memory")) {
     progress("5/6 memory at scale");
-    out.memory = await measureMemory({ sizes: quick ? [10, 50] : [10, 50, 200], raiseLimitsBy: 200 });
+    out.memory = await measureMemory({
+      sizes: quick ? [50, 200] : [200, 1000],
+      runs: quick ? 1 : 3,
+      ec2RateScale: 1000,
+      variants: await memoryVariants(),
+      progress,
+    });
   }
   if (only.has("throttle")) {
     progress("6/6 throttling");
