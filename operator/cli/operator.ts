@@ -7,8 +7,7 @@ import type { Logger } from "pino";
 import type { EcrAccess } from "../api/ecr-access.js";
 import { Kinds } from "../api/group.js";
 import type { PrivateEcsNetwork } from "../api/private-ecs-network.js";
-import { createAwsClients, type AwsClients } from "../aws/clients.js";
-import { Ec2Buckets, Ec2Limiter, type BucketSpec } from "../aws/throttle.js";
+import { createAwsClients, scaledLimiter, type AwsClients } from "../aws/clients.js";
 import { createEc2Port } from "../aws/ec2-sdk.js";
 import type { Ec2Port } from "../aws/ec2-port.js";
 import { createEcsPort } from "../aws/ecs-sdk.js";
@@ -204,16 +203,4 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       }
     },
   };
-}
-
-/** A limiter with EC2's buckets scaled by `scale`; undefined (the clients' default limiter) for 1 or absent. */
-function scaledLimiter(scale: number | undefined): Ec2Limiter | undefined {
-  if (scale === undefined || scale === 1) return undefined;
-  const buckets = Object.fromEntries(
-    Object.entries(Ec2Buckets).map(([k, v]: [string, BucketSpec]) => [
-      k,
-      { capacity: Math.max(1, Math.round(v.capacity * scale)), refillPerSecond: v.refillPerSecond * scale },
-    ]),
-  ) as Record<keyof typeof Ec2Buckets, BucketSpec>;
-  return new Ec2Limiter({ buckets });
 }
