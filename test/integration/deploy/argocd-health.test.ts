@@ -11,15 +11,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hasCommand } from "../../helpers/tools.js";
 
-const hasLua = (() => {
-  try {
-    execFileSync("lua5.1", ["-v"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasLua = hasCommand("lua5.1", ["-v"]);
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -12,19 +12,12 @@ import { parseAllDocuments, stringify } from "yaml";
 import { runCommand } from "../../../operator/cli/run.js";
 import { loadConfig } from "../../../operator/config.js";
 import { createMetrics } from "../../../operator/observability/metrics.js";
+import { hasKubectl } from "../../helpers/tools.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 const ROOT = resolve(".");
-const hasKubectl = (() => {
-  try {
-    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** Render deploy/ (or `path`) with `components` in a throwaway overlay, namespaced like the base. */
 function render(components: string[], o: { path?: string; namespace?: string } = {}): Obj[] {

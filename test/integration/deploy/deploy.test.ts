@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { runCommand } from "../../../operator/cli/run.js";
+import { hasKubectl } from "../../helpers/tools.js";
 
 const AWS_DIR = "operator/aws";
 /** Files whose SDK commands are ECS's; every other adapter file speaks EC2. */
@@ -52,15 +53,6 @@ describe("deploy/deployment.yaml", () => {
     expect(unknown).toEqual([]);
   });
 });
-
-const hasKubectl = (() => {
-  try {
-    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 (hasKubectl ? describe : describe.skip)("deploy/ with kubectl kustomize [skipped without kubectl]", () => {
   it("renders the CRDs, namespace, RBAC and the Deployment", () => {

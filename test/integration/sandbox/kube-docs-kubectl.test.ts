@@ -16,12 +16,12 @@
  * prints. A watch passes when it prints its table and keeps running (it is then stopped).
  */
 import { spawn } from "node:child_process";
-import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCrdDir } from "../../../operator/sandbox/kube/crd-files.js";
 import { startKubeSandbox, type KubeSandbox } from "../../../operator/sandbox/kube/server.js";
+import { hasKubectl } from "../../helpers/tools.js";
 
 /** Values for the placeholders docs use. */
 const PLACEHOLDERS: Record<string, string> = { "<field>": "egress" };
@@ -114,15 +114,7 @@ const phase = (c: DocCommand): number => {
   return verb === "apply" || verb === "create" ? 0 : verb === "delete" ? 2 : 1;
 };
 
-function hasKubectl(): boolean {
-  try {
-    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const kubectlInstalled = hasKubectl();
+const kubectlInstalled = hasKubectl;
 if (!kubectlInstalled) console.warn("skipping the kubectl commands of the docs: kubectl is not installed");
 
 let sandbox: KubeSandbox;

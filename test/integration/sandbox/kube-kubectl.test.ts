@@ -2,7 +2,7 @@
  * The sandbox Kubernetes API driven by the real kubectl, when it is installed: apply a CRD, apply an
  * object, see the printer columns, change it, have an invalid object refused, delete it.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,16 +16,9 @@ import {
   TEST_PLURAL,
   TEST_VERSION,
 } from "../../helpers/kube-sandbox.js";
+import { hasKubectl } from "../../helpers/tools.js";
 
-function hasKubectl(): boolean {
-  try {
-    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const kubectlInstalled = hasKubectl();
+const kubectlInstalled = hasKubectl;
 if (!kubectlInstalled) {
   console.warn("skipping the kubectl tests of the sandbox Kubernetes API: kubectl is not installed");
 }

@@ -4,13 +4,14 @@
  * k8s.io/kube-openapi pkg/handler3): `kubectl explain` reads it, and so does kubectl's check of
  * whether the server validates fields itself (the `fieldValidation` parameter of each PATCH).
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { privateEcsNetworkCrd } from "../../../operator/api/all-crds.js";
 import { loadCrdDir } from "../../../operator/sandbox/kube/crd-files.js";
 import { startKubeSandbox, type KubeSandbox } from "../../../operator/sandbox/kube/server.js";
+import { hasKubectl } from "../../helpers/tools.js";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -93,14 +94,6 @@ describe("OpenAPI v2", () => {
   });
 });
 
-const hasKubectl = (() => {
-  try {
-    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 (hasKubectl ? describe : describe.skip)("kubectl explain [skipped without kubectl]", () => {
   const kubectl = (...args: string[]): Promise<string> =>
     new Promise((resolve, reject) =>
