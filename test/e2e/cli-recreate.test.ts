@@ -6,7 +6,6 @@
  * The sandbox's clock is moved forward instead of waiting (its windows are AWS's: 1 hour in Describe, 24
  * hours of token memory).
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +21,7 @@ import { fileOwnerUid } from "../../operator/cli/manifest.js";
 import { startAwsSandbox, type AwsSandbox } from "../../operator/sandbox/aws/server.js";
 import { ec2Client } from "../helpers/aws-sandbox.js";
 import { ownedWorld } from "../helpers/sandbox-world.js";
+import { runEcsnet, type CliResult } from "../helpers/cli.js";
 
 let aws: AwsSandbox;
 let ec2: EC2Client;
@@ -43,25 +43,8 @@ afterAll(async () => {
 });
 
 /** Run the real CLI against the sandbox, configured only through the SDK's standard environment. */
-export function ecsnet(
-  endpoint: string,
-  region: string,
-  args: string[],
-  accessKeyId = "test",
-): Promise<{ code: number | null; out: string }> {
-  const env = {
-    PATH: process.env.PATH ?? "",
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: region,
-    AWS_ACCESS_KEY_ID: accessKeyId,
-    AWS_SECRET_ACCESS_KEY: "test",
-    NODE_NO_WARNINGS: "1",
-  };
-  const child = spawn(process.execPath, ["bin/ecsnet.js", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, out })));
+export function ecsnet(endpoint: string, region: string, args: string[], accessKeyId = "test"): Promise<CliResult> {
+  return runEcsnet(args, { endpoint, region, accessKeyId }, { NODE_NO_WARNINGS: "1" });
 }
 
 /**

@@ -2,12 +2,12 @@
  * The cluster-less commands as a user runs them: `ecsnet plan/apply/destroy -f` against the AWS sandbox,
  * configured only through the AWS SDK's standard environment (AWS_ENDPOINT_URL, AWS_REGION, credentials).
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { startAwsSandbox, type AwsSandbox } from "../../operator/sandbox/aws/server.js";
+import { runEcsnet, type CliResult } from "../helpers/cli.js";
 
 let aws: AwsSandbox;
 const dir = mkdtempSync(join(tmpdir(), "ecsnet-cli-"));
@@ -19,19 +19,8 @@ afterAll(async () => {
   await aws.close();
 });
 
-function ecsnet(args: string[]): Promise<{ code: number | null; out: string }> {
-  const env = {
-    PATH: process.env.PATH ?? "",
-    AWS_ENDPOINT_URL: aws.endpoint,
-    AWS_REGION: aws.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-  };
-  const child = spawn(process.execPath, ["bin/ecsnet.js", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, out })));
+function ecsnet(args: string[]): Promise<CliResult> {
+  return runEcsnet(args, aws);
 }
 
 function file(name: string, spec: Record<string, unknown>): string {

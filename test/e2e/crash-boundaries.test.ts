@@ -15,7 +15,7 @@
  *   once every network has parked at its own N, and a second process finishes them all.
  * M (the number of mutations of an uninterrupted run) is counted first with the same reconcile in process.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +27,7 @@ import type { KubeObject } from "../../operator/kube/client.js";
 import type { SeedResult } from "../../operator/sandbox/aws/server.js";
 import { PEN, conditionOf, eventually, spawnOperator, startE2eWorld, type E2eWorld } from "../helpers/operator.js";
 import { ownedWorld, type OwnedWorld } from "../helpers/sandbox-world.js";
+import { spawnEcsnet, type CliResult } from "../helpers/cli.js";
 
 let world: E2eWorld;
 const dir = mkdtempSync(join(tmpdir(), "ecsnet-crash-"));
@@ -188,25 +189,12 @@ const document = (name: string, namespace: string, vpc: SeedResult) => ({
   spec: spec(vpc),
 });
 
-function cli(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const env = {
-    PATH: process.env.PATH ?? "",
-    AWS_ENDPOINT_URL: world.awsEndpoint,
-    AWS_REGION: world.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_CONFIG_FILE: "/nonexistent",
-    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
-    NODE_NO_WARNINGS: "1",
-  };
-  const child = spawn(process.execPath, ["bin/ecsnet.js", ...args, ...FAST], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  return { child, done: new Promise((resolve) => child.on("exit", (code) => resolve({ code, out }))) };
+function cli(args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
+  return spawnEcsnet(
+    [...args, ...FAST],
+    { endpoint: world.awsEndpoint, region: world.region },
+    { AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", NODE_NO_WARNINGS: "1" },
+  );
 }
 
 /** Kill `ecsnet <verb> -f` once the sandbox parked `n` at its boundary (or it finished first). */

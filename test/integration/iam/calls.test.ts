@@ -4,7 +4,6 @@
  * against the AWS sandbox, which records every operation. Each must be one of the commands the adapters
  * import (the list the simulator tests in test/unit/iam work from) and granted by the generated policy.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import { DEFAULT_FEATURES } from "../../../operator/iam/scope.js";
 import { startAwsSandbox, type AwsSandbox } from "../../../operator/sandbox/aws/server.js";
 import { ec2Client, ecsClient } from "../../helpers/aws-sandbox.js";
 import { actionsSentByAdapters } from "../../unit/iam/simulate.js";
+import { runEcsnet, type CliResult } from "../../helpers/cli.js";
 
 let aws: AwsSandbox;
 let ec2: EC2Client;
@@ -38,20 +38,8 @@ afterAll(async () => {
   await aws?.close();
 });
 
-function ecsnet(args: string[]): Promise<{ code: number | null; out: string }> {
-  const env = {
-    PATH: process.env.PATH ?? "",
-    AWS_ENDPOINT_URL: aws.endpoint,
-    AWS_REGION: aws.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    NODE_NO_WARNINGS: "1",
-  };
-  const child = spawn(process.execPath, ["bin/ecsnet.js", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, out })));
+function ecsnet(args: string[]): Promise<CliResult> {
+  return runEcsnet(args, aws, { NODE_NO_WARNINGS: "1" });
 }
 
 it("every AWS operation of apply, destroy and diagnose is a command the adapters import, and the policy grants it", async () => {
