@@ -14,8 +14,16 @@ export interface Config {
   readonly logPretty: boolean;
   /** Default AWS region when neither the spec nor the SDK's configuration names one (ECSNET_REGION). */
   readonly defaultRegion: string | undefined;
-  /** Drift-sweep interval in ms for converged objects. Default 5 minutes (ECSNET_RESYNC_MS). */
+  /**
+   * Drift-sweep interval in ms: one shared observe per account and region, then a reconcile of each network
+   * whose part changed. Default 20 s (ECSNET_RESYNC_MS).
+   */
   readonly resyncMs: number;
+  /**
+   * How often a converged network still observes its own VPC in full (the safety net under the shared sweep,
+   * and when its VPC DNS attributes are re-read). Default 30 minutes (ECSNET_FULL_OBSERVE_MS).
+   */
+  readonly fullObserveMs: number;
   /** Requeue interval in ms while something is pending (NAT/endpoint creating). Default 15 s (ECSNET_PENDING_REQUEUE_MS). */
   readonly pendingRequeueMs: number;
   /** Concurrent reconciles across all keys. Default 4 (ECSNET_CONCURRENCY). */
@@ -46,7 +54,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.ECSNET_LOG_LEVEL || "info",
     logPretty: env.ECSNET_LOG_FORMAT === "pretty",
     defaultRegion: env.ECSNET_REGION || undefined,
-    resyncMs: intVar(env, "ECSNET_RESYNC_MS", 300_000, 1_000),
+    resyncMs: intVar(env, "ECSNET_RESYNC_MS", 20_000, 1_000),
+    fullObserveMs: intVar(env, "ECSNET_FULL_OBSERVE_MS", 1_800_000, 1_000),
     pendingRequeueMs: intVar(env, "ECSNET_PENDING_REQUEUE_MS", 15_000, 100),
     concurrency: intVar(env, "ECSNET_CONCURRENCY", 4, 1),
     selector: env.ECSNET_SELECTOR || undefined,

@@ -19,6 +19,9 @@ import type {
 /** An observed resource before ownership is decided (that needs the owner: see to-model `withOwnership`). */
 export type Unowned<T> = Omit<T, "owned" | "component">;
 
+/** A record as a multi-VPC Describe reports it: with the VPC it is in, so a shared read can be sliced. */
+export type InVpc<T> = T & { readonly vpcId: string };
+
 /** A VPC as DescribeVpcs reports it. */
 export interface VpcRecord {
   readonly vpcId: string;
@@ -93,6 +96,22 @@ export interface NatRouteInput {
   readonly natGatewayId: string;
 }
 
+/**
+ * Which VPCs a Describe covers: one (`vpcId`), or several at once (`vpcIds`, what the shared snapshot of an
+ * account and region uses). The adapter sends the ids as one `vpc-id` filter, in chunks of at most
+ * {@link MAX_FILTER_VALUES}, and follows every page. An empty `vpcIds` describes nothing (no call).
+ */
+export type VpcScope = { readonly vpcId: string } | { readonly vpcIds: readonly string[] };
+
+/** The VPC ids of a {@link VpcScope}. */
+export const vpcIdsOf = (s: VpcScope): readonly string[] => ("vpcIds" in s ? s.vpcIds : [s.vpcId]);
+
+/**
+ * EC2 accepts at most 200 values in one filter ("You can specify up to 200 values per filter", EC2 API
+ * Reference, Filter / "List and filter your resources", Amazon EC2 User Guide): more are sent in chunks.
+ */
+export const MAX_FILTER_VALUES = 200;
+
 /** The EC2 calls ecsnet makes. See the module doc for the contract shared by every method. */
 export interface Ec2Port {
   /** The region the client talks to. */
@@ -105,28 +124,35 @@ export interface Ec2Port {
     vpcId: string;
     attribute: "enableDnsSupport" | "enableDnsHostnames";
   }): Promise<boolean>;
-  /** Every subnet of the VPC. */
-  describeSubnets(input: { vpcId: string }): Promise<SubnetRecord[]>;
-  /** Every route table of the VPC, or only the given ones. */
-  describeRouteTables(input: { vpcId: string; routeTableIds?: readonly string[] }): Promise<RouteTableInfo[]>;
+  /** The VPCs of `vpcIds` that exist (one DescribeVpcs per chunk, by `vpc-id` filter: a missing one is just absent). */
+  describeVpcs(input: { vpcIds: readonly string[] }): Promise<VpcRecord[]>;
+  /** Every subnet of the VPC(s). */
+  describeSubnets(input: VpcScope): Promise<InVpc<SubnetRecord>[]>;
+  /** Every route table of the VPC(s), or only the given ones. */
+  describeRouteTables(input: VpcScope & { routeTableIds?: readonly string[] }): Promise<InVpc<RouteTableInfo>[]>;
   /** Ids of internet gateways attached to the VPC. */
   describeInternetGateways(input: { vpcId: string }): Promise<string[]>;
+  /** Internet gateways attached to any of the VPCs, as VPC id → gateway ids (sorted); every VPC has an entry. */
+  describeInternetGatewaysByVpc(input: { vpcIds: readonly string[] }): Promise<Map<string, string[]>>;
   /** Endpoint services of the region (Interface and Gateway; AWS-owned and others). */
   describeEndpointServices(input: { region: string }): Promise<EndpointServiceInfo[]>;
 
   // ---- reads (observe) ----
-  /** Security groups of the VPC (one call; selection by tag / id / name is the caller's). */
-  describeSecurityGroups(input: { vpcId: string }): Promise<SecurityGroupRecord[]>;
-  /** Rules of the given groups, in one call, grouped by group id. */
+  /** Security groups of the VPC(s) (one call per chunk; selection by tag / id / name is the caller's). */
+  describeSecurityGroups(input: VpcScope): Promise<SecurityGroupRecord[]>;
+  /** Rules of the given groups, in one call per chunk of ids, grouped by group id. */
   describeSecurityGroupRules(input: { groupIds: readonly string[] }): Promise<Map<string, ObservedSecurityGroupRule[]>>;
-  /** Every endpoint of the VPC, including `deleted` ones AWS still reports. */
-  describeVpcEndpoints(input: { vpcId: string }): Promise<Unowned<ObservedEndpoint>[]>;
-  /** Every NAT gateway of the VPC, including `deleted` ones AWS still reports (about an hour after deletion). */
-  describeNatGateways(input: { vpcId: string }): Promise<Unowned<ObservedNatGateway>[]>;
-  /** Elastic IPs carrying `tag:<tagKey>=<tagValue>`, or (when `allocationIds` is non-empty) those plus the given ones. */
+  /** Every endpoint of the VPC(s), including `deleted` ones AWS still reports. */
+  describeVpcEndpoints(input: VpcScope): Promise<InVpc<Unowned<ObservedEndpoint>>[]>;
+  /** Every NAT gateway of the VPC(s), including `deleted` ones AWS still reports (about an hour after deletion). */
+  describeNatGateways(input: VpcScope): Promise<InVpc<Unowned<ObservedNatGateway>>[]>;
+  /**
+   * Elastic IPs carrying `tag:<tagKey>=<tagValue>` (or, without `tagValue`, any value of `tagKey`: every
+   * owner's at once), or (when `allocationIds` is non-empty) those plus the given ones.
+   */
   describeAddresses(input: {
     tagKey: string;
-    tagValue: string;
+    tagValue?: string;
     allocationIds?: readonly string[];
   }): Promise<Unowned<ObservedAddress>[]>;
 

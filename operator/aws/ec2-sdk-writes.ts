@@ -65,10 +65,12 @@ type Writes = Omit<
   Ec2Port,
   | "region"
   | "describeVpc"
+  | "describeVpcs"
   | "describeVpcAttribute"
   | "describeSubnets"
   | "describeRouteTables"
   | "describeInternetGateways"
+  | "describeInternetGatewaysByVpc"
   | "describeEndpointServices"
   | "describeSecurityGroups"
   | "describeSecurityGroupRules"

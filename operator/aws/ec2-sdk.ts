@@ -14,10 +14,11 @@ import {
   paginateDescribeSecurityGroups,
   paginateDescribeSubnets,
   paginateDescribeVpcEndpoints,
+  paginateDescribeVpcs,
 } from "@aws-sdk/client-ec2";
-import type { EC2Client, Filter, ServiceDetail } from "@aws-sdk/client-ec2";
+import type { EC2Client, Filter, ServiceDetail, Vpc } from "@aws-sdk/client-ec2";
 import type { ObservedSecurityGroupRule } from "../core/model.js";
-import type { Ec2Port } from "./ec2-port.js";
+import { MAX_FILTER_VALUES, vpcIdsOf, type Ec2Port, type VpcRecord } from "./ec2-port.js";
 import { classifyAwsError } from "./errors.js";
 import { ec2Writes } from "./ec2-sdk-writes.js";
 import {
@@ -42,6 +43,25 @@ async function all<P, T>(pages: AsyncIterable<P>, pick: (page: P) => readonly T[
   return out;
 }
 
+/** `values` in chunks of at most {@link MAX_FILTER_VALUES} (EC2's limit per filter); none for an empty list. */
+function chunks(values: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < values.length; i += MAX_FILTER_VALUES) out.push(values.slice(i, i + MAX_FILTER_VALUES));
+  return out;
+}
+
+/** `read` once per chunk of `values` (chunks in parallel), results concatenated in chunk order. */
+async function perChunk<T>(values: readonly string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  return (await Promise.all(chunks([...new Set(values)]).map(read))).flat();
+}
+
+function toVpcRecord(vpc: Vpc, fallbackId: string): VpcRecord {
+  const extra = (vpc.CidrBlockAssociationSet ?? [])
+    .filter((a) => a.CidrBlockState?.State === undefined || a.CidrBlockState.State === "associated")
+    .flatMap((a) => (a.CidrBlock && a.CidrBlock !== vpc.CidrBlock ? [a.CidrBlock] : []));
+  return { vpcId: vpc.VpcId ?? fallbackId, cidrs: [...(vpc.CidrBlock ? [vpc.CidrBlock] : []), ...extra] };
+}
+
 /** Build an {@link Ec2Port} on `ec2` (whose middleware already carries the limiter and call recorder). */
 export function createEc2Port(ec2: EC2Client): Ec2Port {
   const cfg = { client: ec2, pageSize: PAGE };
@@ -52,15 +72,19 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
       try {
         const out = await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
         const vpc = out.Vpcs?.[0];
-        if (vpc === undefined) return null;
-        const extra = (vpc.CidrBlockAssociationSet ?? [])
-          .filter((a) => a.CidrBlockState?.State === undefined || a.CidrBlockState.State === "associated")
-          .flatMap((a) => (a.CidrBlock && a.CidrBlock !== vpc.CidrBlock ? [a.CidrBlock] : []));
-        return { vpcId: vpc.VpcId ?? vpcId, cidrs: [...(vpc.CidrBlock ? [vpc.CidrBlock] : []), ...extra] };
+        return vpc === undefined ? null : toVpcRecord(vpc, vpcId);
       } catch (err) {
         if (classifyAwsError(err).code === "InvalidVpcID.NotFound") return null;
         throw err;
       }
+    },
+
+    async describeVpcs({ vpcIds }) {
+      // A filter, not VpcIds: an id that does not exist is then absent instead of failing the whole call.
+      return perChunk(vpcIds, async (ids) => {
+        const pages = paginateDescribeVpcs(cfg, { Filters: [filter("vpc-id", ids)] });
+        return (await all(pages, (p) => p.Vpcs)).map((v) => toVpcRecord(v, ""));
+      });
     },
 
     async describeVpcAttribute({ vpcId, attribute }) {
@@ -69,23 +93,43 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
       return v?.Value === true;
     },
 
-    async describeSubnets({ vpcId }) {
-      const pages = paginateDescribeSubnets(cfg, { Filters: [filter("vpc-id", [vpcId])] });
-      return (await all(pages, (p) => p.Subnets)).map(toSubnetRecord);
+    async describeSubnets(scope) {
+      return perChunk(vpcIdsOf(scope), async (ids) => {
+        const pages = paginateDescribeSubnets(cfg, { Filters: [filter("vpc-id", ids)] });
+        return (await all(pages, (p) => p.Subnets)).map((n) => ({ ...toSubnetRecord(n), vpcId: n.VpcId ?? "" }));
+      });
     },
 
-    async describeRouteTables({ vpcId, routeTableIds }) {
-      const filters = [filter("vpc-id", [vpcId])];
-      // A filter, not RouteTableIds: EC2 refuses ids together with MaxResults.
-      if (routeTableIds !== undefined) filters.push(filter("route-table-id", routeTableIds));
-      // DescribeRouteTables pages hold at most 100 (EC2 rejects more).
-      const pages = paginateDescribeRouteTables({ ...cfg, pageSize: 100 }, { Filters: filters });
-      return (await all(pages, (p) => p.RouteTables)).map(toRouteTable);
+    async describeRouteTables(input) {
+      const { routeTableIds } = input;
+      return perChunk(vpcIdsOf(input), async (ids) => {
+        const filters = [filter("vpc-id", ids)];
+        // A filter, not RouteTableIds: EC2 refuses ids together with MaxResults.
+        if (routeTableIds !== undefined) filters.push(filter("route-table-id", routeTableIds));
+        // DescribeRouteTables pages hold at most 100 (EC2 rejects more).
+        const pages = paginateDescribeRouteTables({ ...cfg, pageSize: 100 }, { Filters: filters });
+        return (await all(pages, (p) => p.RouteTables)).map((t) => ({ ...toRouteTable(t), vpcId: t.VpcId ?? "" }));
+      });
     },
 
     async describeInternetGateways({ vpcId }) {
       const pages = paginateDescribeInternetGateways(cfg, { Filters: [filter("attachment.vpc-id", [vpcId])] });
       return (await all(pages, (p) => p.InternetGateways)).flatMap((g) => g.InternetGatewayId ?? []).sort();
+    },
+
+    async describeInternetGatewaysByVpc({ vpcIds }) {
+      const byVpc = new Map<string, string[]>(vpcIds.map((id) => [id, []]));
+      const gateways = await perChunk(vpcIds, async (ids) => {
+        const pages = paginateDescribeInternetGateways(cfg, { Filters: [filter("attachment.vpc-id", ids)] });
+        return all(pages, (p) => p.InternetGateways);
+      });
+      for (const g of gateways) {
+        for (const a of g.Attachments ?? []) {
+          if (g.InternetGatewayId) byVpc.get(a.VpcId ?? "")?.push(g.InternetGatewayId);
+        }
+      }
+      for (const ids of byVpc.values()) ids.sort();
+      return byVpc;
     },
 
     async describeEndpointServices({ region }) {
@@ -99,40 +143,55 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
       return toEndpointServices(details, region);
     },
 
-    async describeSecurityGroups({ vpcId }) {
-      const pages = paginateDescribeSecurityGroups(cfg, { Filters: [filter("vpc-id", [vpcId])] });
-      return (await all(pages, (p) => p.SecurityGroups)).map(toSecurityGroupRecord);
+    async describeSecurityGroups(scope) {
+      return perChunk(vpcIdsOf(scope), async (ids) => {
+        const pages = paginateDescribeSecurityGroups(cfg, { Filters: [filter("vpc-id", ids)] });
+        return (await all(pages, (p) => p.SecurityGroups)).map(toSecurityGroupRecord);
+      });
     },
 
     async describeSecurityGroupRules({ groupIds }) {
       const byGroup = new Map<string, ObservedSecurityGroupRule[]>(groupIds.map((id) => [id, []]));
       if (groupIds.length === 0) return byGroup;
-      const pages = paginateDescribeSecurityGroupRules(cfg, { Filters: [filter("group-id", groupIds)] });
-      for (const r of await all(pages, (p) => p.SecurityGroupRules)) {
+      const rules = await perChunk(groupIds, (ids) =>
+        all(
+          paginateDescribeSecurityGroupRules(cfg, { Filters: [filter("group-id", ids)] }),
+          (p) => p.SecurityGroupRules,
+        ),
+      );
+      for (const r of rules) {
         byGroup.get(r.GroupId ?? "")?.push(toSecurityGroupRule(r));
       }
       return byGroup;
     },
 
-    async describeVpcEndpoints({ vpcId }) {
-      const pages = paginateDescribeVpcEndpoints(cfg, { Filters: [filter("vpc-id", [vpcId])] });
-      const endpoints = (await all(pages, (p) => p.VpcEndpoints)).flatMap((e) => toEndpoint(e) ?? []);
-      return endpoints;
+    async describeVpcEndpoints(scope) {
+      return perChunk(vpcIdsOf(scope), async (ids) => {
+        const pages = paginateDescribeVpcEndpoints(cfg, { Filters: [filter("vpc-id", ids)] });
+        return (await all(pages, (p) => p.VpcEndpoints)).flatMap((e) => {
+          const endpoint = toEndpoint(e);
+          return endpoint === null ? [] : [{ ...endpoint, vpcId: e.VpcId ?? "" }];
+        });
+      });
     },
 
-    async describeNatGateways({ vpcId }) {
-      const pages = paginateDescribeNatGateways(cfg, { Filter: [filter("vpc-id", [vpcId])] });
-      return (await all(pages, (p) => p.NatGateways)).map(toNatGateway);
+    async describeNatGateways(scope) {
+      return perChunk(vpcIdsOf(scope), async (ids) => {
+        const pages = paginateDescribeNatGateways(cfg, { Filter: [filter("vpc-id", ids)] });
+        return (await all(pages, (p) => p.NatGateways)).map((n) => ({ ...toNatGateway(n), vpcId: n.VpcId ?? "" }));
+      });
     },
 
     async describeAddresses({ tagKey, tagValue, allocationIds }) {
       const given = new Set(allocationIds ?? []);
       // Filters AND together: to get "ours OR given" in one call, ask for the VPC domain and select here.
-      const filters = given.size > 0 ? [filter("domain", ["vpc"])] : [filter(`tag:${tagKey}`, [tagValue])];
+      // DescribeAddresses has no pagination: it answers every match at once.
+      const byTag = tagValue === undefined ? filter("tag-key", [tagKey]) : filter(`tag:${tagKey}`, [tagValue]);
+      const filters = given.size > 0 ? [filter("domain", ["vpc"])] : [byTag];
       const out = await ec2.send(new DescribeAddressesCommand({ Filters: filters }));
-      return (out.Addresses ?? [])
-        .map(toAddress)
-        .filter((a) => a.tags[tagKey] === tagValue || given.has(a.allocationId));
+      const tagged = (tags: Readonly<Record<string, string>>) =>
+        tagValue === undefined ? tags[tagKey] !== undefined : tags[tagKey] === tagValue;
+      return (out.Addresses ?? []).map(toAddress).filter((a) => tagged(a.tags) || given.has(a.allocationId));
     },
 
     ...ec2Writes(ec2),

@@ -46,7 +46,7 @@ export async function observe(ec2: Ec2Port, scope: ObserveScope): Promise<Observ
       allocationIds: scope.givenAllocationIds ?? [],
     }),
   ]);
-  const nats = natGateways.map((n) => withOwnership(n, owner)).sort(byId);
+  const nats = natGateways.map((n) => withOwnership(withoutVpc(n), owner)).sort(byId);
   return {
     vpcId,
     dnsSupport: topology.dnsSupport,
@@ -56,7 +56,7 @@ export async function observe(ec2: Ec2Port, scope: ObserveScope): Promise<Observ
     // Deleted endpoints are kept only when they were ours: their intent tags tell the planner which
     // creation intent a re-create is (re-sending the original token would just return the deleted endpoint).
     endpoints: endpoints
-      .map((e) => withOwnership(e, owner))
+      .map((e) => withOwnership(withoutVpc(e), owner))
       .filter((e) => e.state !== "deleted" || e.owned)
       .sort(byId),
     addresses: addresses.map((a) => withOwnership(a, owner)).sort(byId),
@@ -69,6 +69,13 @@ export async function observe(ec2: Ec2Port, scope: ObserveScope): Promise<Observ
 }
 
 const byId = (a: { id: string }, b: { id: string }): number => a.id.localeCompare(b.id);
+
+/** A record without the VPC id the port adds for multi-VPC reads (the model's types do not carry it). */
+export function withoutVpc<T extends { vpcId: string }>(r: T): Omit<T, "vpcId"> {
+  const { vpcId: _vpcId, ...rest } = r;
+  void _vpcId;
+  return rest;
+}
 
 /**
  * One DescribeSecurityGroups (filtered by vpc-id; EC2 ANDs filters, so "our tag OR given id OR our name" is

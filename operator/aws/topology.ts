@@ -7,6 +7,7 @@
 import type { EndpointServiceInfo, Topology } from "../core/model.js";
 import type { Ec2Port } from "./ec2-port.js";
 import { classifyAwsError } from "./errors.js";
+import { withoutVpc } from "./observe.js";
 import { toSubnetInfo } from "./to-model.js";
 
 /** The VPC named by the spec does not exist (or is not visible to these credentials): report Stalled, do not retry hot. */
@@ -79,6 +80,9 @@ interface VpcLayout {
 }
 
 // One cache of each per port by default: a process builds its port once per region, tests build fresh ones.
+/** The endpoint-service cache of `ec2` (one per port): a snapshot's views share their live port's. */
+export const serviceCacheOf = (ec2: Ec2Port): EndpointServiceCache => cachesFor(ec2).services;
+
 const defaultCaches = new WeakMap<Ec2Port, { services: EndpointServiceCache; layouts: TtlCache<VpcLayout | null> }>();
 const cachesFor = (ec2: Ec2Port) => {
   let c = defaultCaches.get(ec2);
@@ -126,7 +130,9 @@ export async function resolveTopology(ec2: Ec2Port, input: ResolveTopologyInput)
     caches.layouts.invalidate(vpcId);
     throw new VpcNotFoundError(vpcId);
   }
-  const routeTables = [...value(tables)].sort((a, b) => a.id.localeCompare(b.id));
+  const routeTables = value(tables)
+    .map(withoutVpc)
+    .sort((a, b) => a.id.localeCompare(b.id));
   return {
     region,
     vpcId,

@@ -12,8 +12,11 @@ import { createEc2Port } from "../aws/ec2-sdk.js";
 import type { Ec2Port } from "../aws/ec2-port.js";
 import { createEcsPort } from "../aws/ecs-sdk.js";
 import type { EcsPort } from "../aws/ecs-port.js";
+import { ObserveSnapshot } from "../aws/snapshot.js";
 import { ContributionStore, ecrAccessReconciler } from "../controllers/ecr-access.js";
 import { networkReconciler } from "../controllers/private-ecs-network.js";
+import { SweepCoordinator, type SweepTarget } from "../controllers/sweep.js";
+import { validateSpec } from "../api/validate.js";
 import { KubeClient, loadKubeConfig, type KubeConfigSource, type KubeObject } from "../kube/client.js";
 import { EventRecorder } from "../kube/events.js";
 import { Informer } from "../kube/informer.js";
@@ -30,8 +33,11 @@ export interface OperatorOptions {
   /** Reconcile only objects matching this label selector (sharding across instances). */
   readonly selector?: string;
   readonly concurrency: number;
+  /** Drift-sweep interval: one shared observe per EC2 client, then the networks whose part changed. */
   readonly resyncMs: number;
   readonly pendingRequeueMs: number;
+  /** How often a converged network observes its own VPC in full anyway; default 30 minutes. */
+  readonly fullObserveMs?: number;
   /** Lease-based leader election; absent → this instance always leads. */
   readonly leaderElection?: {
     readonly namespace: string;
@@ -96,7 +102,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   // AWS clients per region, each region with one limiter shared by every object: EC2's buckets are per
   // account and region, so one object cannot have a budget of its own, and one region's calls never slow
   // another's.
-  const clients = new Map<string, { aws: AwsClients; ec2: Ec2Port; ecs: EcsPort }>();
+  // Each entry also keeps the shared observe snapshot of its EC2 client (aws/snapshot.ts).
+  const clients = new Map<string, { aws: AwsClients; ec2: Ec2Port; ecs: EcsPort; snapshot: ObserveSnapshot }>();
   const forRegion = (region: string) => {
     let c = clients.get(region);
     if (!c) {
@@ -115,17 +122,30 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
             .observe(r.durationMs / 1000);
         },
       });
-      c = { aws, ec2: createEc2Port(aws.ec2), ecs: createEcsPort(aws.ecs) };
+      const ec2 = createEc2Port(aws.ec2);
+      c = { aws, ec2, ecs: createEcsPort(aws.ecs), snapshot: new ObserveSnapshot(ec2) };
       clients.set(region, c);
     }
     return c;
   };
   const awsDeps = { ec2For: (r: string) => forRegion(r).ec2, defaultRegion: o.defaultRegion, now: () => new Date() };
   const requeue = { resyncMs: o.resyncMs, pendingRequeueMs: o.pendingRequeueMs };
+  // Converged networks are watched by the shared sweep; their own requeue is only the long full observe.
+  const networkRequeue = { ...requeue, convergedMs: o.fullObserveMs ?? FULL_OBSERVE_MS };
+  // EcrAccess discovery (ECS reads) is not part of the shared snapshot: it keeps its five-minute sweep.
+  const accessRequeue = { ...requeue, resyncMs: Math.max(o.resyncMs, ECR_ACCESS_RESYNC_MS) };
   const events = new EventRecorder({ kubeConfig, logger: o.logger, ...(o.instance ? { instance: o.instance } : {}) });
   const store = new ContributionStore(accesses);
 
-  const networkController = new Controller({
+  // The sweep's callbacks run only after start, when networkController exists.
+  const sweep: SweepCoordinator = new SweepCoordinator({
+    intervalMs: o.resyncMs,
+    targets: () => sweepTargets(networks.list(), o.defaultRegion, (r) => forRegion(r).snapshot),
+    enqueue: (k) => networkController.enqueue(k),
+    active: () => networkController.running,
+    logger: o.logger.child({ component: "sweep" }),
+  });
+  const networkController: Controller = new Controller({
     name: "privateecsnetwork",
     concurrency: o.concurrency,
     logger: o.logger,
@@ -136,7 +156,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       events,
       aws: awsDeps,
       contributions: store,
-      requeue,
+      requeue: networkRequeue,
+      sweep,
       metrics,
     }),
   });
@@ -153,7 +174,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       aws: awsDeps,
       ecsFor: (r) => forRegion(r).ecs,
       enqueueNetwork: (k) => networkController.enqueue(k),
-      requeue,
+      requeue: accessRequeue,
     }),
   });
   // A network change re-runs the checks of the EcrAccess objects that go through it.
@@ -190,11 +211,13 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     ...(o.graceMs !== undefined ? { graceMs: o.graceMs } : {}),
   });
   await manager.start();
+  sweep.start();
   return {
     manager,
     metrics,
     port: manager.port,
     async stop() {
+      await sweep.stop();
       await manager.stop();
       // Reconciles cut short after the grace period may still wait for EC2 tokens: end those waits now.
       for (const c of clients.values()) {
@@ -203,4 +226,37 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       }
     },
   };
+}
+
+/** Default of {@link OperatorOptions.fullObserveMs}. */
+const FULL_OBSERVE_MS = 30 * 60 * 1000;
+/** The EcrAccess resync (ECS discovery), unchanged by the shorter network sweep. */
+const ECR_ACCESS_RESYNC_MS = 5 * 60 * 1000;
+
+/** The networks the sweep covers: valid specs, not being deleted, each with its client's snapshot. */
+export function sweepTargets(
+  list: readonly PrivateEcsNetwork[],
+  defaultRegion: string,
+  snapshotFor: (region: string) => ObserveSnapshot,
+): SweepTarget[] {
+  return list.flatMap((n) => {
+    if (n.metadata.deletionTimestamp) return [];
+    const v = validateSpec("PrivateEcsNetwork", n.spec);
+    if (!v.ok) return [];
+    const spec = v.spec as PrivateEcsNetwork["spec"];
+    const region = spec.region ?? defaultRegion;
+    const namespace = n.metadata.namespace ?? "";
+    const name = n.metadata.name ?? "";
+    return [
+      {
+        key: `${namespace}/${name}`,
+        owner: { namespace, name, uid: n.metadata.uid ?? "" },
+        vpcId: spec.vpcId,
+        region,
+        givenSecurityGroupIds: spec.securityGroup.groupIds ?? [],
+        givenAllocationIds: spec.egress.natGateway?.elasticIpAllocationIds ?? [],
+        snapshot: snapshotFor(region),
+      },
+    ];
+  });
 }

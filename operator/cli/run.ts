@@ -57,7 +57,7 @@ export function runCommand(): Command {
     .option("--concurrency <n>", "reconciles at once per kind (default ECSNET_CONCURRENCY or 4)", int("--concurrency"))
     .option(
       "--resync <seconds>",
-      "drift-sweep interval for converged objects (default ECSNET_RESYNC_MS or 300 s)",
+      "drift-sweep interval: one shared observe per account and region (default ECSNET_RESYNC_MS or 20 s)",
       int("--resync"),
     )
     .option("--no-leader-elect", "do not elect a leader (only for a single instance)")
@@ -102,6 +102,7 @@ export function runCommand(): Command {
         concurrency: f.concurrency ?? cfg.concurrency,
         resyncMs: f.resync !== undefined ? f.resync * 1000 : cfg.resyncMs,
         pendingRequeueMs: cfg.pendingRequeueMs,
+        fullObserveMs: cfg.fullObserveMs,
         ...(f.leaderElect
           ? {
               leaderElection: {

@@ -45,6 +45,7 @@ export function trackedPort(port: Ec2Port, progress: Progress): Ec2Port {
   return {
     region: () => port.region(),
     describeVpc: (id) => port.describeVpc(id),
+    describeVpcs: (i) => port.describeVpcs(i),
     describeVpcAttribute: (i) => port.describeVpcAttribute(i),
     describeSubnets: (i) => port.describeSubnets(i),
     describeRouteTables: async (i) => {
@@ -63,6 +64,7 @@ export function trackedPort(port: Ec2Port, progress: Progress): Ec2Port {
       return tables;
     },
     describeInternetGateways: (i) => port.describeInternetGateways(i),
+    describeInternetGatewaysByVpc: (i) => port.describeInternetGatewaysByVpc(i),
     describeEndpointServices: (i) => port.describeEndpointServices(i),
     describeSecurityGroups: async (i) => {
       const groups = await port.describeSecurityGroups(i);

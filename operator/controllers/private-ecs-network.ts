@@ -24,6 +24,7 @@ import { reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "./recon
 import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
 import { statusPatch } from "./status-patch.js";
 import { ChangeReason, ConvergenceMemory, changeReason } from "./change-reason.js";
+import type { SweepHooks } from "./sweep.js";
 
 /** Read access to an informer's cache. */
 export interface ObjectCache<T> {
@@ -49,6 +50,8 @@ export interface NetworkControllerDeps {
   readonly contributions: ContributionSource;
   readonly requeue: RequeueConfig;
   readonly metrics?: Metrics;
+  /** The shared drift sweep, when one runs: sweep-enqueued reconciles read from its snapshot. */
+  readonly sweep?: SweepHooks;
   /** Random number in [0,1) for requeue jitter; default Math.random. */
   readonly rand?: () => number;
 }
@@ -68,6 +71,7 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
     if (!obj) {
       failureStreaks.delete(key);
       converged.forget(key);
+      deps.sweep?.forget(key);
       return done;
     }
     converged.see(key, obj.status);
@@ -90,6 +94,11 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
       ctx.logger.debug("waiting for EcrAccess discovery before planning");
       return requeueAfter(1_000);
     }
+    // Enqueued by the sweep for a change it saw: read from its snapshot, unless the spec changed since the
+    // last reconcile (a new spec reads its VPC now) or the object is going away.
+    const generation = obj.metadata.generation ?? 1;
+    const view = deps.sweep?.takeView(key);
+    const reads = view !== undefined && !deleting && obj.status?.observedGeneration === generation ? view : undefined;
     // Every AWS call of this reconcile stops starting once the signal is aborted (lost Lease, shutdown).
     const outcome = await withAbortSignal(ctx.signal, () =>
       reconcileNetwork(deps.aws, {
@@ -101,8 +110,14 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
         deleting,
         dryRun: false,
         signal: ctx.signal,
+        ...(reads ? { reads } : {}),
       }),
     );
+    deps.sweep?.reconciled(key, {
+      slice: outcome.topology && outcome.observed ? { topology: outcome.topology, observed: outcome.observed } : null,
+      live: reads === undefined,
+      settled: !deleting && outcome.plan !== null && outcome.plan.pending.length === 0 && outcome.results.length === 0,
+    });
 
     logOutcome(ctx.logger, outcome);
     const reason = changeReason({

@@ -47,6 +47,12 @@ export interface NetworkInput {
   readonly deleting: boolean;
   /** `plan` computes and reports, but never mutates AWS (`ecsnet plan`, and ObserveOnly). */
   readonly dryRun: boolean;
+  /**
+   * Where topology and observe read from instead of the live port: a sweep snapshot's view of this VPC
+   * (aws/snapshot.ts), already read for every network of the account and region at once. Apply always writes
+   * through the live port. Absent: read the VPC now (spec changes, pending work, right after a mutation).
+   */
+  readonly reads?: Ec2Port;
   /** Aborted when this instance must stop writing (lost leadership, shutdown): no AWS mutation starts after. */
   readonly signal?: AbortSignal;
 }
@@ -92,13 +98,14 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
   }
   const region = spec.region ?? deps.defaultRegion;
   const ec2 = deps.ec2For(region);
+  const reads = input.reads ?? ec2;
 
   // resolve topology → desired (pure) → observe
   let topology: Topology;
   try {
     // A spec the status has not seen yet may name new subnets: read the VPC's layout now, not from the cache.
     const fresh = input.prevStatus?.observedGeneration !== input.generation;
-    topology = await resolveTopology(ec2, { vpcId: spec.vpcId, region, fresh });
+    topology = await resolveTopology(reads, { vpcId: spec.vpcId, region, fresh });
   } catch (err) {
     // A VPC that does not exist (or a terminal error reading it) needs a person; anything else is retried.
     const error = isVpcNotFound(err)
@@ -110,7 +117,7 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
     return { ...empty, spec, status, stalled: true, deletionComplete: input.deleting && isVpcNotFound(err) };
   }
   const desired = computeDesired({ owner: input.owner, spec, region, topology, contributions: input.contributions });
-  const observed = await observe(ec2, {
+  const observed = await observe(reads, {
     owner: input.owner,
     vpcId: spec.vpcId,
     topology,

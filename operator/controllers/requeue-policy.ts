@@ -4,8 +4,9 @@
  * - Something changed in AWS this round, or something is pending (a NAT gateway or endpoint still
  *   `pending`, a NAT `deleting`): look again soon, because the next observation decides the next step.
  * - AWS throttled us: look again later than usual (with jitter), so a fleet of objects spreads out.
- * - Converged, or Stalled on something only a person can fix: the drift sweep interval (jittered);
- *   spec changes arrive as watch events anyway.
+ * - Converged, or Stalled on something only a person can fix: the drift sweep interval (jittered), or the
+ *   longer full-observe interval when the shared sweep enqueues changed objects; spec changes arrive as
+ *   watch events anyway.
  */
 import type { Plan } from "../core/actions.js";
 import type { ActionResult } from "../core/errors.js";
@@ -15,6 +16,11 @@ export interface RequeueConfig {
   readonly resyncMs: number;
   /** Interval while something is pending, ms. */
   readonly pendingRequeueMs: number;
+  /**
+   * Interval for converged objects when a shared drift sweep (controllers/sweep.ts) watches them between
+   * reconciles: their own requeue is then only the long full observe. Default `resyncMs`.
+   */
+  readonly convergedMs?: number;
 }
 
 /** What the policy looks at. `rand` is a number in [0, 1) supplied by the caller (the core stays deterministic). */
@@ -48,5 +54,5 @@ export function requeueAfterMs(input: RequeueInput, cfg: RequeueConfig): number 
   // or a persistent one would repeat the same failing call every 2 s for as long as it lasts.
   if (retryable) return Math.min(cfg.resyncMs, soon * 2 ** Math.max(0, (input.failureStreak ?? 1) - 1));
   if (plan && plan.pending.length > 0) return jitter(cfg.pendingRequeueMs);
-  return jitter(cfg.resyncMs);
+  return jitter(cfg.convergedMs ?? cfg.resyncMs);
 }

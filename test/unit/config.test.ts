@@ -3,7 +3,13 @@ import { ConfigError, loadConfig } from "../../operator/config.js";
 describe("loadConfig", () => {
   it("applies defaults when nothing is set", () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ logLevel: "info", resyncMs: 300_000, pendingRequeueMs: 15_000, concurrency: 4 });
+    expect(c).toMatchObject({
+      logLevel: "info",
+      resyncMs: 20_000,
+      fullObserveMs: 1_800_000,
+      pendingRequeueMs: 15_000,
+      concurrency: 4,
+    });
     expect(Object.isFrozen(c)).toBe(true);
   });
   it("rejects a malformed number naming the variable", () => {

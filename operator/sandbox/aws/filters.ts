@@ -22,8 +22,16 @@ function globToRegExp(glob: string): RegExp {
 }
 
 /**
+ * Values one filter may carry. EC2 answers more with `FilterLimitExceeded` ("The request uses too many
+ * filters or too many filter values", EC2 API Reference, Error codes; the message AWS sends reads "The
+ * maximum number of filter values specified on a single call is 200").
+ */
+export const MAX_FILTER_VALUES = 200;
+
+/**
  * Keeps the records matching every filter. Throws InvalidParameterValue for a filter name the resource
- * type does not know, as EC2 does ("The filter 'x' is invalid").
+ * type does not know, as EC2 does ("The filter 'x' is invalid"), and FilterLimitExceeded for a filter with
+ * more than {@link MAX_FILTER_VALUES} values.
  */
 export function applyFilters<T>(
   ctx: Ctx,
@@ -35,6 +43,12 @@ export function applyFilters<T>(
   if (!filters || filters.length === 0) return items;
   const preds = filters.map((f) => {
     const name = f.Name ?? "";
+    if ((f.Values ?? []).length > MAX_FILTER_VALUES) {
+      throw new Ec2ApiError(
+        "FilterLimitExceeded",
+        `The maximum number of filter values specified on a single call is ${MAX_FILTER_VALUES}`,
+      );
+    }
     const patterns = (f.Values ?? []).map(globToRegExp);
     let get: (r: T) => unknown;
     if (name.startsWith("tag:")) {

@@ -1,0 +1,268 @@
+/**
+ * ObserveSnapshot: what AWS has now in every VPC under management behind one EC2 client (one account and
+ * region), read with ONE Describe per resource type for all of those VPCs at once (`vpc-id` filters with up
+ * to 200 values per call, chunked beyond; pages of up to 1,000 followed to the end), instead of one per
+ * network. A network's observation is its slice: {@link ObserveSnapshot.view} is an Ec2Port whose reads
+ * answer from the snapshot for one VPC, so `resolveTopology` and `observe` run unchanged on it and select
+ * exactly what they select from a live port (same ownership, conflicts, deleted-endpoint history, given
+ * groups and addresses). Writes of a view go to the live port.
+ *
+ * Per refresh: DescribeSecurityGroups, DescribeSecurityGroupRules (the groups any registered network may
+ * select), DescribeVpcEndpoints, DescribeNatGateways, DescribeRouteTables, DescribeAddresses (`tag-key` of
+ * the owner tag, or the VPC domain when some spec names allocation ids): 6 calls plus paging/chunking.
+ * The slow-changing layout (DescribeVpcs, DescribeSubnets, DescribeInternetGateways) is re-read for all VPCs
+ * at once every ten minutes or when a new VPC appears. DescribeVpcAttribute takes one VPC per call, so the
+ * snapshot does not read it each sweep: the DNS attributes come from the last live reconcile of the VPC
+ * (every reconcile that observes its own VPC notes them here), and only a VPC never seen live costs its two
+ * calls, once. See docs/adr/0008-shared-observe-snapshot.md for the trade-offs.
+ *
+ * The snapshot knows nothing of accounts or Kubernetes: it is built from an Ec2Port; the caller keeps one
+ * per client.
+ */
+import { createHash } from "node:crypto";
+import { TagKey } from "../api/group.js";
+import type { ObservedNetwork, ObservedSecurityGroupRule, OwnerRef, RouteTableInfo, Topology } from "../core/model.js";
+import { securityGroupName } from "../core/ownership.js";
+import {
+  vpcIdsOf,
+  type Ec2Port,
+  type InVpc,
+  type SecurityGroupRecord,
+  type SubnetRecord,
+  type Unowned,
+  type VpcRecord,
+} from "./ec2-port.js";
+import type { ObservedAddress, ObservedEndpoint, ObservedNatGateway } from "../core/model.js";
+import { observe } from "./observe.js";
+import { VPC_LAYOUT_TTL_MS, isVpcNotFound, resolveTopology, serviceCacheOf } from "./topology.js";
+
+/** One network the snapshot covers: what its observe selects by (as `ObserveScope`). */
+export interface SnapshotNetwork {
+  readonly owner: OwnerRef;
+  readonly vpcId: string;
+  readonly givenSecurityGroupIds?: readonly string[];
+  readonly givenAllocationIds?: readonly string[];
+}
+
+/** A network's slice of the snapshot: what its reconcile would observe, or `missing` when its VPC is gone. */
+export type Slice = { readonly topology: Topology; readonly observed: ObservedNetwork } | { readonly missing: true };
+
+interface Layout {
+  readonly at: number;
+  readonly vpcs: Map<string, VpcRecord>;
+  readonly subnets: Map<string, InVpc<SubnetRecord>[]>;
+  readonly igws: Map<string, string[]>;
+}
+
+interface Fast {
+  readonly at: number;
+  readonly vpcIds: ReadonlySet<string>;
+  readonly groups: Map<string, SecurityGroupRecord[]>;
+  readonly rules: Map<string, ObservedSecurityGroupRule[]>;
+  readonly endpoints: Map<string, InVpc<Unowned<ObservedEndpoint>>[]>;
+  readonly nats: Map<string, InVpc<Unowned<ObservedNatGateway>>[]>;
+  readonly routeTables: Map<string, InVpc<RouteTableInfo>[]>;
+  /** Addresses carrying the owner tag (any owner), plus every given one. */
+  readonly addresses: Unowned<ObservedAddress>[];
+  /** Allocation ids the address read covered beyond the tagged ones. */
+  readonly givenAllocationIds: ReadonlySet<string>;
+}
+
+const groupBy = <T>(ids: Iterable<string>, items: readonly T[], vpcOf: (t: T) => string): Map<string, T[]> => {
+  const m = new Map<string, T[]>([...ids].map((id) => [id, []]));
+  for (const t of items) m.get(vpcOf(t))?.push(t);
+  return m;
+};
+
+/** The shared observe of one EC2 client (see module doc). Not safe for two concurrent `refresh` calls. */
+export class ObserveSnapshot {
+  private layout: Layout | undefined;
+  private fast: Fast | undefined;
+  private readonly dns = new Map<string, { support: boolean; hostnames: boolean }>();
+  private readonly now: () => number;
+  private readonly layoutTtlMs: number;
+
+  constructor(
+    private readonly ec2: Ec2Port,
+    opts: { now?: () => number; layoutTtlMs?: number } = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.layoutTtlMs = opts.layoutTtlMs ?? VPC_LAYOUT_TTL_MS;
+  }
+
+  /** When the last refresh finished reading (ms since epoch), or undefined before the first. */
+  get at(): number | undefined {
+    return this.fast?.at;
+  }
+
+  /** True when the last refresh covered `vpcId`. */
+  covers(vpcId: string): boolean {
+    return this.fast?.vpcIds.has(vpcId) ?? false;
+  }
+
+  /** Record the DNS attributes a live read of the VPC just saw (every reconcile observing its own VPC). */
+  noteDns(vpcId: string, support: boolean, hostnames: boolean): void {
+    this.dns.set(vpcId, { support, hostnames });
+  }
+
+  /**
+   * Read everything the networks' observes need, once for all of them. Rejects with the SDK's error when a
+   * call fails (the previous snapshot is then kept; the caller logs and tries at the next sweep).
+   */
+  async refresh(networks: readonly SnapshotNetwork[]): Promise<void> {
+    const vpcIds = [...new Set(networks.map((n) => n.vpcId))].sort();
+    const givenGroups = new Set(networks.flatMap((n) => n.givenSecurityGroupIds ?? []));
+    const names = new Set(networks.map((n) => securityGroupName(n.owner)));
+    const givenAllocationIds = new Set(networks.flatMap((n) => n.givenAllocationIds ?? []));
+    const scope = { vpcIds };
+    const [layout, groups, endpoints, nats, routeTables, addresses] = await Promise.all([
+      this.readLayout(vpcIds),
+      this.ec2.describeSecurityGroups(scope),
+      this.ec2.describeVpcEndpoints(scope),
+      this.ec2.describeNatGateways(scope),
+      this.ec2.describeRouteTables(scope),
+      vpcIds.length === 0
+        ? Promise.resolve([])
+        : this.ec2.describeAddresses({ tagKey: TagKey.OwnerUid, allocationIds: [...givenAllocationIds] }),
+    ]);
+    // The groups some network may select: any owner's, a given one, or one with a network's deterministic name.
+    const selectable = groups.filter(
+      (g) => g.tags[TagKey.OwnerUid] !== undefined || givenGroups.has(g.id) || names.has(g.groupName),
+    );
+    const rules = await this.ec2.describeSecurityGroupRules({ groupIds: selectable.map((g) => g.id) });
+    await this.readMissingDns(vpcIds.filter((id) => layout.vpcs.has(id)));
+    this.layout = layout;
+    this.fast = {
+      at: this.now(),
+      vpcIds: new Set(vpcIds),
+      groups: groupBy(vpcIds, groups, (g) => g.vpcId),
+      rules,
+      endpoints: groupBy(vpcIds, endpoints, (e) => e.vpcId),
+      nats: groupBy(vpcIds, nats, (n) => n.vpcId),
+      routeTables: groupBy(vpcIds, routeTables, (t) => t.vpcId),
+      addresses,
+      givenAllocationIds,
+    };
+  }
+
+  /**
+   * An Ec2Port whose reads answer from this snapshot for `vpcId` (what `resolveTopology` and `observe` call),
+   * and whose writes go to the live port. Reads of another VPC, or of groups / addresses the snapshot did not
+   * cover, go to the live port too, so a view is never wrong, only sometimes not free.
+   */
+  view(vpcId: string): Ec2Port {
+    const live = this.ec2;
+    const fast = this.fast;
+    const layout = this.layout;
+    if (fast === undefined || layout === undefined || !fast.vpcIds.has(vpcId)) return live;
+    const mine = (scope: Parameters<Ec2Port["describeSubnets"]>[0]) => {
+      const ids = vpcIdsOf(scope);
+      return ids.length === 1 && ids[0] === vpcId;
+    };
+    const dns = this.dns.get(vpcId);
+    const services = serviceCacheOf(live);
+    return {
+      ...live,
+      describeVpc: async (id) => (id === vpcId ? (layout.vpcs.get(id) ?? null) : live.describeVpc(id)),
+      describeVpcAttribute: async (i) => {
+        if (i.vpcId !== vpcId || dns === undefined) return live.describeVpcAttribute(i);
+        return i.attribute === "enableDnsSupport" ? dns.support : dns.hostnames;
+      },
+      describeSubnets: async (i) => (mine(i) ? [...(layout.subnets.get(vpcId) ?? [])] : live.describeSubnets(i)),
+      describeInternetGateways: async (i) =>
+        i.vpcId === vpcId ? [...(layout.igws.get(vpcId) ?? [])] : live.describeInternetGateways(i),
+      describeRouteTables: async (i) => {
+        if (!mine(i)) return live.describeRouteTables(i);
+        const tables = fast.routeTables.get(vpcId) ?? [];
+        const only = i.routeTableIds === undefined ? undefined : new Set(i.routeTableIds);
+        return tables.filter((t) => only === undefined || only.has(t.id));
+      },
+      describeEndpointServices: (i) => services.get(i.region, () => live.describeEndpointServices(i)),
+      describeSecurityGroups: async (i) =>
+        mine(i) ? [...(fast.groups.get(vpcId) ?? [])] : live.describeSecurityGroups(i),
+      describeSecurityGroupRules: async (i) => {
+        if (!i.groupIds.every((id) => fast.rules.has(id))) return live.describeSecurityGroupRules(i);
+        return new Map(i.groupIds.map((id) => [id, [...(fast.rules.get(id) ?? [])]]));
+      },
+      describeVpcEndpoints: async (i) =>
+        mine(i) ? [...(fast.endpoints.get(vpcId) ?? [])] : live.describeVpcEndpoints(i),
+      describeNatGateways: async (i) => (mine(i) ? [...(fast.nats.get(vpcId) ?? [])] : live.describeNatGateways(i)),
+      describeAddresses: async (i) => {
+        const given = new Set(i.allocationIds ?? []);
+        const covered = i.tagKey === TagKey.OwnerUid && [...given].every((id) => fast.givenAllocationIds.has(id));
+        if (!covered) return live.describeAddresses(i);
+        const tagged = (tags: Readonly<Record<string, string>>) =>
+          i.tagValue === undefined ? tags[i.tagKey] !== undefined : tags[i.tagKey] === i.tagValue;
+        return fast.addresses.filter((a) => tagged(a.tags) || given.has(a.allocationId));
+      },
+    };
+  }
+
+  /** The network's slice: `resolveTopology` and `observe` on {@link view}, exactly as its reconcile runs them. */
+  async slice(network: SnapshotNetwork, region: string): Promise<Slice> {
+    const ec2 = this.view(network.vpcId);
+    try {
+      const topology = await resolveTopology(ec2, { vpcId: network.vpcId, region });
+      const observed = await observe(ec2, {
+        owner: network.owner,
+        vpcId: network.vpcId,
+        topology,
+        givenSecurityGroupIds: network.givenSecurityGroupIds ?? [],
+        givenAllocationIds: network.givenAllocationIds ?? [],
+      });
+      return { topology, observed };
+    } catch (err) {
+      if (isVpcNotFound(err)) return { missing: true };
+      throw err;
+    }
+  }
+
+  /** The layout, reused while younger than its TTL and covering every VPC; else re-read for all at once. */
+  private async readLayout(vpcIds: readonly string[]): Promise<Layout> {
+    const old = this.layout;
+    const fresh = old !== undefined && this.now() - old.at < this.layoutTtlMs;
+    if (fresh && vpcIds.every((id) => old.vpcs.has(id) || old.subnets.has(id))) return old;
+    if (vpcIds.length === 0) return { at: this.now(), vpcs: new Map(), subnets: new Map(), igws: new Map() };
+    const [vpcs, subnets, igws] = await Promise.all([
+      this.ec2.describeVpcs({ vpcIds }),
+      this.ec2.describeSubnets({ vpcIds }),
+      this.ec2.describeInternetGatewaysByVpc({ vpcIds }),
+    ]);
+    return {
+      at: this.now(),
+      vpcs: new Map(vpcs.map((v) => [v.vpcId, v])),
+      // Keyed by every asked id, so a VPC that does not exist is known to be missing until the next TTL.
+      subnets: groupBy(vpcIds, subnets, (s) => s.vpcId),
+      igws,
+    };
+  }
+
+  /** Two DescribeVpcAttribute calls for each VPC whose attributes no live reconcile has reported yet. */
+  private async readMissingDns(vpcIds: readonly string[]): Promise<void> {
+    await Promise.all(
+      vpcIds
+        .filter((id) => !this.dns.has(id))
+        .map(async (vpcId) => {
+          const [support, hostnames] = await Promise.all([
+            this.ec2.describeVpcAttribute({ vpcId, attribute: "enableDnsSupport" }),
+            this.ec2.describeVpcAttribute({ vpcId, attribute: "enableDnsHostnames" }),
+          ]);
+          this.dns.set(vpcId, { support, hostnames });
+        }),
+    );
+  }
+}
+
+/**
+ * A fingerprint of what a reconcile sees of its network: equal for the live observe and the snapshot's slice
+ * of an unchanged world, different as soon as anything the planner reads changed. The region's endpoint
+ * services are left out (they are shared and cached, not part of the network).
+ */
+export function fingerprint(slice: Slice): string {
+  if ("missing" in slice) return "missing";
+  const { services: _services, ...topology } = slice.topology;
+  void _services;
+  return createHash("sha256")
+    .update(JSON.stringify({ topology, observed: slice.observed }))
+    .digest("base64url");
+}

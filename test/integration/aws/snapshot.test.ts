@@ -1,0 +1,259 @@
+/**
+ * The shared observe snapshot (operator/aws/snapshot.ts) against the sandbox AWS over HTTP, with the real SDK:
+ * (1) for a varied world — several VPCs, two networks sharing a VPC, owned and unowned resources, a group
+ * with a network's deterministic name that it does not own, a security group given to two networks, given
+ * Elastic IPs, NAT gateways, an endpoint deleted out of band — each network's slice equals what the per-VPC
+ * topology + observe of its reconcile reads; (2) a refresh costs a fixed number of calls whatever the number
+ * of VPCs, except for the chunks of 200 filter values and pages of 1,000 (counted by the sandbox).
+ */
+import {
+  AllocateAddressCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteVpcEndpointsCommand,
+} from "@aws-sdk/client-ec2";
+import { TagKey } from "../../../operator/api/group.js";
+import { MAX_FILTER_VALUES } from "../../../operator/aws/ec2-port.js";
+import { observe } from "../../../operator/aws/observe.js";
+import { ObserveSnapshot, fingerprint, type SnapshotNetwork } from "../../../operator/aws/snapshot.js";
+import { resolveTopology } from "../../../operator/aws/topology.js";
+import type { NetworkManifest } from "../../../operator/cli/manifest.js";
+import { reconcileNetwork } from "../../../operator/controllers/reconcile-network.js";
+import { securityGroupName } from "../../../operator/core/ownership.js";
+import { itWithAdmin, NEEDS_ADMIN } from "../../helpers/aws-sandbox.js";
+import { freshVpc, natEgress, network, reconcileUntilDone, startWorld, type World } from "../reconcile/world.js";
+
+let w: World;
+beforeAll(async () => {
+  w = await startWorld();
+});
+afterAll(async () => {
+  await w.close();
+});
+
+/** The snapshot's view of a manifest's network. */
+function scopeOf(m: NetworkManifest): SnapshotNetwork {
+  const spec = m.rawSpec as {
+    vpcId: string;
+    securityGroup?: { groupIds?: string[] };
+    egress?: { natGateway?: { elasticIpAllocationIds?: string[] } };
+  };
+  return {
+    owner: m.owner,
+    vpcId: spec.vpcId,
+    givenSecurityGroupIds: spec.securityGroup?.groupIds ?? [],
+    givenAllocationIds: spec.egress?.natGateway?.elasticIpAllocationIds ?? [],
+  };
+}
+
+/** What the reconcile of `n` reads live: its VPC's topology and observation, one VPC at a time. */
+async function liveSlice(n: SnapshotNetwork) {
+  const topology = await resolveTopology(w.ec2, { vpcId: n.vpcId, region: w.target.region, fresh: true });
+  const observed = await observe(w.ec2, {
+    owner: n.owner,
+    vpcId: n.vpcId,
+    topology,
+    givenSecurityGroupIds: n.givenSecurityGroupIds ?? [],
+    givenAllocationIds: n.givenAllocationIds ?? [],
+  });
+  return { topology, observed };
+}
+
+describe("ObserveSnapshot: a network's slice is what its own observe reads", () => {
+  it("agrees for a varied world: shared VPC, shared given group, unowned name clash, given EIPs, deleted endpoint", async () => {
+    const sgIn = async (vpcId: string, groupName: string) =>
+      (await w.raw.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: groupName, Description: "x" })))
+        .GroupId!;
+    const eip = async () => (await w.raw.send(new AllocateAddressCommand({ Domain: "vpc" }))).AllocationId!;
+
+    const v1 = await freshVpc(w);
+    const v2 = await freshVpc(w);
+    const v3 = await freshVpc(w);
+    const v4 = await freshVpc(w);
+    const v5 = await freshVpc(w);
+
+    // v1: a plain network, converged, then one of its endpoints deleted out of band (history: ours, deleted).
+    const a = network(v1);
+    // v2: NAT egress with owned EIPs.
+    const b = network(v2, natEgress(v2));
+    // v3: a group that carries c's deterministic name but not its tag (a conflict), and a given group shared.
+    const c = network(v3);
+    // v4: two networks in one VPC; d is given a group of the VPC, e makes its own (and meets d's endpoints).
+    const shared = await sgIn(v4.vpcId, "shared-given");
+    await w.raw.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: shared,
+        IpPermissions: [
+          { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: v4.privateCidrs.map((CidrIp) => ({ CidrIp })) },
+        ],
+      }),
+    );
+    const d = network(v4, { securityGroup: { groupIds: [shared] } });
+    const e = network(v4);
+    // v5: NAT egress with given Elastic IPs (observed, never owned).
+    const given = [await eip(), await eip()];
+    const f = network(v5, {
+      egress: {
+        mode: "NatGateway",
+        natGateway: { placement: "OnePerAz", publicSubnetIds: v5.publicSubnetIds, elasticIpAllocationIds: given },
+      },
+    });
+    await sgIn(v3.vpcId, securityGroupName(c.owner));
+    // An address tagged with another owner's uid: selected by nobody here.
+    await eip();
+
+    for (const m of [a, b, d, f]) {
+      const { end, outcome } = await reconcileUntilDone(w, m);
+      expect([m.owner.name, end, outcome.plan?.blocked]).toEqual([m.owner.name, "ready", []]);
+    }
+    // c is blocked by the unowned group with its name, e by d's endpoints holding the private DNS names of
+    // the VPC: one reconcile each, which reports the conflict and makes what it may.
+    const once = (m: NetworkManifest) =>
+      reconcileNetwork(w.deps(), {
+        owner: m.owner,
+        generation: 1,
+        rawSpec: m.rawSpec,
+        prevStatus: undefined,
+        contributions: [],
+        deleting: false,
+        dryRun: false,
+      });
+    expect((await once(c)).plan?.blocked.some((x) => x.reason === "NotOwned")).toBe(true);
+    expect((await once(e)).plan?.blocked.some((x) => x.reason === "PrivateDnsConflict")).toBe(true);
+
+    const aLive = await liveSlice(scopeOf(a));
+    const victim = aLive.observed.endpoints.find((x) => x.type === "Interface")!;
+    await w.raw.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: [victim.id] }));
+    w.target.sandbox?.admin.settle();
+
+    const networks = [a, b, c, d, e, f].map(scopeOf);
+    const snapshot = new ObserveSnapshot(w.ec2);
+    await snapshot.refresh(networks);
+    for (const n of networks) {
+      const live = await liveSlice(n);
+      const slice = await snapshot.slice(n, w.target.region);
+      expect(slice).toEqual(live);
+      expect(fingerprint(slice)).toBe(fingerprint(live));
+    }
+
+    // The cases the world was built for are really in it (so the comparison above covers them).
+    const sliceOf = async (m: NetworkManifest) => {
+      const s = await snapshot.slice(scopeOf(m), w.target.region);
+      if ("missing" in s) throw new Error("missing VPC");
+      return s.observed;
+    };
+    const aObs = await sliceOf(a);
+    expect(aObs.endpoints.find((x) => x.id === victim.id)).toMatchObject({ owned: true });
+    expect(["deleting", "deleted"]).toContain(aObs.endpoints.find((x) => x.id === victim.id)?.state);
+    expect((await sliceOf(c)).securityGroups.some((g) => !g.owned && g.groupName === securityGroupName(c.owner))).toBe(
+      true,
+    );
+    const dObs = await sliceOf(d);
+    expect(dObs.securityGroups.find((g) => g.id === shared)).toMatchObject({ owned: false });
+    expect((await sliceOf(e)).securityGroups.some((g) => g.id === shared)).toBe(false);
+    const fObs = await sliceOf(f);
+    expect(fObs.addresses.filter((x) => given.includes(x.allocationId)).map((x) => x.owned)).toEqual([false, false]);
+    expect((await sliceOf(b)).addresses.filter((x) => x.owned).length).toBeGreaterThan(0);
+    expect(fObs.addresses.every((x) => x.owned || given.includes(x.allocationId))).toBe(true);
+
+    // A change in one network's VPC changes its fingerprint, and only the fingerprints of networks in that VPC.
+    const before = new Map(
+      await Promise.all(networks.map(async (n) => [n, fingerprint(await snapshot.slice(n, w.target.region))] as const)),
+    );
+    const eLive = await liveSlice(scopeOf(e));
+    const eVictim = eLive.observed.endpoints.find((x) => x.type === "Interface" && x.state === "available")!;
+    await w.raw.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: [eVictim.id] }));
+    await snapshot.refresh(networks);
+    for (const n of networks) {
+      const changed = fingerprint(await snapshot.slice(n, w.target.region)) !== before.get(n);
+      expect([n.owner.name, changed]).toEqual([n.owner.name, n.vpcId === v4.vpcId]);
+    }
+  }, 120_000);
+
+  it("a VPC that does not exist is a missing slice, as the live topology's VpcNotFound", async () => {
+    const gone = { owner: { namespace: "it", name: "gone", uid: "0000-gone" }, vpcId: "vpc-0123456789abcdef0" };
+    const snapshot = new ObserveSnapshot(w.ec2);
+    await snapshot.refresh([gone]);
+    expect(await snapshot.slice(gone, w.target.region)).toEqual({ missing: true });
+    await expect(resolveTopology(w.ec2, { vpcId: gone.vpcId, region: w.target.region })).rejects.toMatchObject({
+      reason: "VpcNotFound",
+    });
+  });
+});
+
+describe(`ObserveSnapshot: calls per refresh do not grow with the VPCs ${NEEDS_ADMIN}`, () => {
+  /** Calls the sandbox counted during `run`, by operation. */
+  async function counted(run: () => Promise<void>): Promise<Record<string, number>> {
+    const admin = w.target.sandbox!.admin;
+    admin.resetCalls();
+    await run();
+    return admin.calls();
+  }
+  const total = (c: Record<string, number>) => Object.values(c).reduce((s, n) => s + n, 0);
+  const owner = (i: number) => ({ namespace: "calls", name: `n${i}`, uid: `00000000-calls-${i}` });
+
+  itWithAdmin()(
+    "6 calls per sweep for 1, 100 and 1,000 VPCs, +1 per extra chunk of 200 VPC ids; the layout 3 more when due",
+    async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 1000; i++) ids.push(w.target.sandbox!.admin.seed("two-az-vpc").vpcId);
+      // Every network owns a group in its VPC (what a converged network has), so rules are read too.
+      for (const [i, vpcId] of ids.entries()) {
+        await w.raw.send(
+          new CreateSecurityGroupCommand({
+            VpcId: vpcId,
+            GroupName: securityGroupName(owner(i)),
+            Description: "x",
+            TagSpecifications: [
+              { ResourceType: "security-group", Tags: [{ Key: TagKey.OwnerUid, Value: owner(i).uid }] },
+            ],
+          }),
+        );
+      }
+      const costs: Record<number, { first: number; steady: number; byOp: Record<string, number> }> = {};
+      for (const n of [1, 100, 1000]) {
+        const networks = ids.slice(0, n).map((vpcId, i) => ({ owner: owner(i), vpcId }));
+        const snapshot = new ObserveSnapshot(w.ec2);
+        const first = await counted(() => snapshot.refresh(networks));
+        const steady = await counted(() => snapshot.refresh(networks));
+        costs[n] = { first: total(first), steady: total(steady), byOp: steady };
+      }
+      const chunks = (n: number) => Math.ceil(n / MAX_FILTER_VALUES);
+      const tablesPerVpc = (await w.ec2.describeRouteTables({ vpcId: ids[0]! })).length;
+      // Per chunk of VPC ids, DescribeRouteTables pages at 100 tables (EC2's maximum for that call).
+      const tablePages = (n: number) =>
+        Array.from({ length: chunks(n) }, (_, i) => Math.min(MAX_FILTER_VALUES, n - i * MAX_FILTER_VALUES)).reduce(
+          (sum, k) => sum + Math.max(1, Math.ceil((k * tablesPerVpc) / 100)),
+          0,
+        );
+      // Steady: SGs, rules, endpoints, NATs, route tables (one per chunk of VPC ids each), addresses (one).
+      // Rules are chunked by group ids (one owned group per VPC here). Route tables page at 100 (EC2's limit),
+      // so many VPCs add pages: counted, not hidden.
+      for (const n of [1, 100, 1000]) {
+        const rtPages = tablePages(n);
+        expect(costs[n]!.byOp).toEqual({
+          DescribeSecurityGroups: chunks(n),
+          DescribeSecurityGroupRules: chunks(n),
+          DescribeVpcEndpoints: chunks(n),
+          DescribeNatGateways: chunks(n),
+          DescribeRouteTables: rtPages,
+          DescribeAddresses: 1,
+        });
+        // The first refresh adds the layout (3 batched reads) and the DNS attributes no live reconcile reported.
+        expect(costs[n]!.first - costs[n]!.steady).toBe(3 * chunks(n) + 2 * n);
+      }
+      expect(costs[100]!.steady).toBeLessThanOrEqual(16);
+      expect(costs[100]!.steady).toBe(costs[1]!.steady + (tablePages(100) - 1));
+    },
+    300_000,
+  );
+
+  itWithAdmin()("DNS attributes a live reconcile reported are not read again by the snapshot", async () => {
+    const vpcId = w.target.sandbox!.admin.seed("two-az-vpc").vpcId;
+    const snapshot = new ObserveSnapshot(w.ec2);
+    snapshot.noteDns(vpcId, true, true);
+    const calls = await counted(() => snapshot.refresh([{ owner: owner(0), vpcId }]));
+    expect(calls.DescribeVpcAttribute).toBeUndefined();
+    expect(calls.DescribeVpcs).toBe(1);
+  });
+});
