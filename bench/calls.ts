@@ -1,9 +1,7 @@
 /**
- * Figures 1 and 2: AWS API calls. (1) per reconcile of one network, cold to Ready and steady state, for
- * egress None and NAT OnePerAz; (2) per drift sweep as the number of networks (one VPC each) grows,
- * next to the naive per-resource cost (one Describe per managed resource per sweep, what controllers with
- * one custom resource per AWS resource pay). Counts come from the sandbox (`admin.calls()`), which sees
- * every request including SDK retries.
+ * Figure 1: AWS API calls per reconcile of one network, cold to Ready and steady state, for egress None and
+ * NAT OnePerAz (figure 2, calls per drift sweep, is in sweep.ts). Counts come from the sandbox
+ * (`admin.calls()`), which sees every request including SDK retries.
  */
 import { Ec2Limiter } from "../operator/aws/throttle.js";
 import type { PrivateEcsNetworkStatus } from "../operator/api/private-ecs-network.js";
@@ -11,15 +9,13 @@ import type { NetworkManifest } from "../operator/cli/manifest.js";
 import { reconcileNetwork, type NetworkDeps } from "../operator/controllers/reconcile-network.js";
 import type { DesiredNetwork } from "../operator/core/model.js";
 import type { AwsSandbox } from "../operator/sandbox/aws/server.js";
-import { median, medianCalls, ratio, totals, type CallCounts } from "./stats.js";
+import { median, medianCalls, totals, type CallCounts } from "./stats.js";
 import {
   convergeReady,
-  createVpcs,
   manifest,
   networkSpec,
   pipeline,
   raisedBuckets,
-  rawEc2,
   startAws,
   type BenchVpc,
   type Egress,
@@ -49,27 +45,6 @@ export interface ReconcileCalls {
   };
   /** AWS resources this network manages (what per-resource controllers Describe one by one). */
   readonly managedResources: number;
-}
-
-/** One row of the sweep-scaling table. */
-export interface SweepRow {
-  readonly networks: number;
-  readonly callsPerSweep: number;
-  readonly callsPerNetwork: number;
-  readonly mutatingPerSweep: number;
-  readonly managedResources: number;
-  /** One Describe per managed resource: the per-resource controller's sweep. */
-  readonly naiveCallsPerSweep: number;
-  /** naive / ecsnet. */
-  readonly naiveOverEcsnet: number;
-}
-
-/** Figure 2's result. */
-export interface SweepCalls {
-  readonly egress: Egress;
-  readonly rows: readonly SweepRow[];
-  /** max / min of calls per network across the rows: 1.0 means perfectly constant. */
-  readonly perNetworkSpread: number;
 }
 
 /** The managed AWS resources of a desired network: SG, endpoints, S3 gateway, EIPs, NAT gateways, routes. */
@@ -163,54 +138,4 @@ export async function measureReconcileCalls(o: {
     },
     managedResources: managed,
   };
-}
-
-/**
- * Figure 2: for each N in `sizes`, N networks in N VPCs (the seeded one plus N-1 built through the EC2
- * API), converged (with raised client-side limits: the creation pace is not what is measured here), then
- * `sweeps` drift sweeps (one reconcile of every network); calls per sweep are the median over sweeps.
- */
-export async function measureSweepCalls(o: {
-  egress: Egress;
-  sizes: readonly number[];
-  sweeps: number;
-}): Promise<SweepCalls> {
-  const rows: SweepRow[] = [];
-  for (const n of o.sizes) {
-    const { aws, vpc } = await startAws();
-    const raw = rawEc2(aws.endpoint);
-    const p = pipeline(aws.endpoint, new Ec2Limiter({ buckets: raisedBuckets(50) }));
-    try {
-      const vpcs = [vpc, ...(await createVpcs(raw, n - 1))];
-      const nets = vpcs.map((v, i) => manifest(`sweep-${n}-${i}`, networkSpec(v, o.egress)));
-      const ready = await Promise.all(nets.map((m) => convergeReady(p.deps, m, 100, 120_000)));
-      const managed = ready.reduce((s, r) => s + managedResourceCount(r.outcome.desired!), 0);
-      const prev = ready.map((r) => r.outcome.status);
-      const perSweep: number[] = [];
-      const mutating: number[] = [];
-      for (let s = 0; s < o.sweeps; s++) {
-        aws.admin.resetCalls();
-        for (const [i, m] of nets.entries()) prev[i] = (await reconcileOnce(p.deps, m, prev[i])).status;
-        const t = totals(aws.admin.calls());
-        perSweep.push(t.total);
-        mutating.push(t.mutating);
-      }
-      const calls = median(perSweep);
-      rows.push({
-        networks: n,
-        callsPerSweep: calls,
-        callsPerNetwork: calls / n,
-        mutatingPerSweep: median(mutating),
-        managedResources: managed,
-        naiveCallsPerSweep: managed,
-        naiveOverEcsnet: ratio(managed, calls),
-      });
-    } finally {
-      p.close();
-      raw.destroy();
-      await aws.close();
-    }
-  }
-  const per = rows.map((r) => r.callsPerNetwork);
-  return { egress: o.egress, rows, perNetworkSpread: ratio(Math.max(...per), Math.min(...per)) };
 }

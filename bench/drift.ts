@@ -8,7 +8,8 @@
 import { TagKey } from "../operator/api/group.js";
 import type { PrivateEcsNetwork } from "../operator/api/private-ecs-network.js";
 import type { Ec2Port } from "../operator/aws/ec2-port.js";
-import { median, ratio, summarize, type Summary } from "./stats.js";
+import { loadConfig } from "../operator/config.js";
+import { median, percentile, ratio, summarize, totals, type Summary } from "./stats.js";
 import { applyNetwork, getNetwork, isReady, startBenchOperator, startKube } from "./operator-world.js";
 import { networkSpec, pipeline, sleep, startAws, until } from "./world.js";
 
@@ -195,5 +196,91 @@ export async function measureDriftRepair(o: {
     pollMs: o.pollMs,
     timeoutMs: o.timeoutMs,
     kinds,
+  };
+}
+
+/** Figure 4b's result: out-of-band change → the first repair call, at the operator's default settings. */
+export interface DriftAtDefaults {
+  readonly resyncMs: number;
+  readonly pendingRequeueMs: number;
+  readonly fullObserveMs: number;
+  readonly networks: number;
+  /** Per repetition, the drift kind and ms from the change to the first mutating call the operator made. */
+  readonly samples: readonly { readonly drift: string; readonly ms: number }[];
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly maxMs: number;
+}
+
+/**
+ * Figure 4b: the operator at its defaults (operator/config.ts with no ECSNET_* set: the 20 s shared sweep,
+ * no events), `networks` converged networks; `reps` times, at a random point of the sweep cycle, one of
+ * them loses its ecr.dkr endpoint or a tcp/443 rule out of band, and the time until the operator's first
+ * mutating call reaches the sandbox (the repair starting, counted by `admin.calls()`) is recorded. Each
+ * repetition then waits for the repair to finish and the network to be Ready again.
+ */
+export async function measureDriftAtDefaults(o: {
+  reps: number;
+  networks: number;
+  pollMs: number;
+}): Promise<DriftAtDefaults> {
+  const cfg = loadConfig({});
+  const { aws, vpc } = await startAws();
+  const kube = await startKube();
+  const operator = await startBenchOperator(kube, aws.endpoint, {
+    resyncMs: cfg.resyncMs,
+    pendingRequeueMs: cfg.pendingRequeueMs,
+  });
+  const p = pipeline(aws.endpoint);
+  const samples: { drift: string; ms: number }[] = [];
+  const kinds = DRIFTS.filter((d) => d.condition === "EndpointsReady" || d.condition === "SecurityGroupReady");
+  const mutating = () => totals(aws.admin.calls()).mutating;
+  try {
+    const names = Array.from({ length: o.networks }, (_, i) => `drift-${i}`);
+    for (const [i, name] of names.entries()) {
+      await applyNetwork(kube, name, networkSpec(i === 0 ? vpc : aws.admin.seed("two-az-vpc"), "None"));
+    }
+    for (const name of names) {
+      await until(`${name} to be Ready`, async () => isReady(await getNetwork(kube, name)), {
+        timeoutMs: 120_000,
+        everyMs: 200,
+      });
+    }
+    for (let rep = 0; rep < o.reps; rep++) {
+      const d = kinds[rep % kinds.length]!;
+      const name = names[rep % names.length]!;
+      // A random point of the sweep cycle (the operator's sweep runs on its own clock).
+      await sleep(Math.random() * cfg.resyncMs);
+      const net = (await getNetwork(kube, name))!;
+      const before = await d.inject(p.ec2, net);
+      const t0 = performance.now();
+      const base = mutating();
+      await until(`repair of ${d.name} to start`, async () => mutating() > base, {
+        timeoutMs: 10 * cfg.resyncMs,
+        everyMs: o.pollMs,
+      });
+      samples.push({ drift: d.name, ms: performance.now() - t0 });
+      await until(d.name, () => d.repaired(p.ec2, net, before), { timeoutMs: 120_000, everyMs: 100 });
+      await until(`${name} Ready again`, async () => isReady(await getNetwork(kube, name)), {
+        timeoutMs: 120_000,
+        everyMs: 100,
+      });
+    }
+  } finally {
+    p.close();
+    await operator.stop();
+    await kube.close();
+    await aws.close();
+  }
+  const ms = samples.map((s) => s.ms);
+  return {
+    resyncMs: cfg.resyncMs,
+    pendingRequeueMs: cfg.pendingRequeueMs,
+    fullObserveMs: cfg.fullObserveMs,
+    networks: o.networks,
+    samples,
+    p50Ms: median(ms),
+    p95Ms: percentile(ms, 95),
+    maxMs: Math.max(...ms),
   };
 }

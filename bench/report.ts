@@ -2,8 +2,9 @@
  * Human rendering of the benchmark's figures: one plain-text section per figure, medians first, ratios
  * spelled out. Pure: takes results, returns text.
  */
-import type { ReconcileCalls, SweepCalls } from "./calls.js";
-import type { DriftRepairs } from "./drift.js";
+import type { ReconcileCalls } from "./calls.js";
+import type { SharedSweepCalls } from "./sweep.js";
+import type { DriftAtDefaults, DriftRepairs } from "./drift.js";
 import type { MemoryAtScale } from "./memory.js";
 import { ratio, type CallCounts } from "./stats.js";
 import type { Throttling } from "./throttling.js";
@@ -15,9 +16,10 @@ export interface BenchResults {
   readonly machine: { readonly cpus: number; readonly node: string; readonly platform: string };
   readonly seconds: number;
   readonly reconcileCalls?: readonly ReconcileCalls[];
-  readonly sweepCalls?: SweepCalls;
+  readonly sweepCalls?: SharedSweepCalls;
   readonly timeToReady?: readonly TimeToReady[];
   readonly driftRepair?: DriftRepairs;
+  readonly driftAtDefaults?: DriftAtDefaults;
   readonly memory?: MemoryAtScale;
   readonly throttling?: Throttling;
 }
@@ -77,23 +79,34 @@ function renderCalls(rs: readonly ReconcileCalls[]): string {
   ].join("\n");
 }
 
-function renderSweep(s: SweepCalls): string {
+function renderSweep(s: SharedSweepCalls): string {
   const rows = s.rows.map((r) => [
+    String(r.accountRegions),
     String(r.networks),
-    fmt(r.callsPerSweep, 0),
-    fmt(r.callsPerNetwork, 2),
-    fmt(r.mutatingPerSweep, 0),
-    String(r.managedResources),
-    `${fmt(r.naiveOverEcsnet, 2)}x`,
+    fmt(r.shared.callsPerSweep, 0),
+    fmt(r.sharedFirstSweep, 0),
+    `${fmt(r.perVpc.callsPerSweep, 0)}${r.perVpc.measured ? "" : " (computed)"}`,
+    `${fmt(r.ratio, 1)}x`,
   ]);
+  const ops = s.rows.map((r) => `  ${r.accountRegions}x${r.networks}: ${callList(r.shared.byOperation)}`);
   return [
     `2. Calls per drift sweep (${s.egress} networks, one VPC each; median of the sweeps)`,
     table([
-      ["networks", "calls/sweep", "calls/network", "mutating", "naive (1 per resource)", "naive/ecsnet"],
+      ["account-regions", "networks", "shared sweep", "first shared sweep", "per-VPC sweep", "per-VPC/shared"],
       ...rows,
     ]),
-    `  calls per network, max/min across sizes: ${fmt(s.perNetworkSpread, 2)} (1.00 = constant)`,
+    `  per-VPC sweep: one live observe per network, measured (${fmt(s.perNetworkObserve, 1)} calls each) or computed as N x that`,
+    "  shared sweep per operation (median):",
+    ...ops,
   ].join("\n");
+}
+
+/** `Op n, Op n` sorted by name. */
+function callList(c: CallCounts): string {
+  return Object.entries(c)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([op, n]) => `${op} ${n}`)
+    .join(", ");
 }
 
 function renderTtr(ts: readonly TimeToReady[]): string {
@@ -125,6 +138,22 @@ function renderDrift(d: DriftRepairs): string {
     `4. Drift-repair latency (operator running, resync ${d.resyncMs} ms, pending requeue ${d.pendingRequeueMs} ms)`,
     table([["drift", "repaired", "median", "range", "median/resync"], ...rows]),
     ...failures,
+  ].join("\n");
+}
+
+function renderDriftAtDefaults(d: DriftAtDefaults): string {
+  return [
+    `4b. Out-of-band change to repair start at default settings (sweep ${d.resyncMs / 1000} s, polling only, ` +
+      `${d.networks} networks, ${d.samples.length} changes)`,
+    table([
+      ["p50", "p95", "max", "p95/sweep"],
+      [
+        `${fmt(d.p50Ms / 1000, 2)} s`,
+        `${fmt(d.p95Ms / 1000, 2)} s`,
+        `${fmt(d.maxMs / 1000, 2)} s`,
+        `${fmt(d.p95Ms / d.resyncMs, 2)}x`,
+      ],
+    ]),
   ].join("\n");
 }
 
@@ -170,6 +199,7 @@ export function render(r: BenchResults): string {
     r.sweepCalls && renderSweep(r.sweepCalls),
     r.timeToReady && renderTtr(r.timeToReady),
     r.driftRepair && renderDrift(r.driftRepair),
+    r.driftAtDefaults && renderDriftAtDefaults(r.driftAtDefaults),
     r.memory && renderMemory(r.memory),
     r.throttling && renderThrottling(r.throttling),
   ];

@@ -3,20 +3,21 @@
  * Prints a readable report and writes bench/results/latest.json. See docs/benchmarks.md.
  *
  *   npm run bench                          # every figure (a few minutes on 2 cores)
- *   npm run bench -- --only calls,drift    # some figures: calls, sweep, ttr, drift, memory, throttle
+ *   npm run bench -- --only calls,drift    # some figures: calls, sweep, ttr, drift, drift-default, memory, throttle
  *   npm run bench -- --quick               # fewer repetitions and smaller sizes (a smoke run)
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { measureReconcileCalls, measureSweepCalls } from "./calls.js";
-import { measureDriftRepair } from "./drift.js";
+import { measureReconcileCalls } from "./calls.js";
+import { measureDriftAtDefaults, measureDriftRepair } from "./drift.js";
 import { measureMemory, memoryVariants } from "./memory.js";
 import { render, type BenchResults } from "./report.js";
+import { measureSharedSweep } from "./sweep.js";
 import { measureThrottling } from "./throttling.js";
 import { measureTimeToReady } from "./time-to-ready.js";
 
-const FIGURES = ["calls", "sweep", "ttr", "drift", "memory", "throttle"] as const;
+const FIGURES = ["calls", "sweep", "ttr", "drift", "drift-default", "memory", "throttle"] as const;
 type Figure = (typeof FIGURES)[number];
 
 /** Parse `--only a,b` and `--quick`; unknown arguments are an error. */
@@ -64,7 +65,14 @@ async function main(): Promise<void> {
   }
   if (only.has("sweep")) {
     progress("2/6 calls per drift sweep");
-    out.sweepCalls = await measureSweepCalls({ egress: "OnePerAz", sizes: quick ? [1, 5] : [1, 5, 20], sweeps: 3 });
+    out.sweepCalls = await measureSharedSweep({
+      egress: "OnePerAz",
+      sizes: quick ? [1, 20] : [1, 100, 1000],
+      accountRegions: [1, 10],
+      sweeps: 3,
+      measurePerVpcUpTo: 100,
+      progress,
+    });
   }
   if (only.has("ttr")) {
     progress("3/6 time to Ready");
@@ -86,6 +94,11 @@ async function main(): Promise<void> {
       pollMs: 50,
       timeoutMs: 10_000,
     });
+  }
+  if (only.has("drift-default")) {
+    // Minutes: each change waits for the 20 s default sweep, at a random point of its cycle.
+    progress("4b/6 drift to repair start at default settings");
+    out.driftAtDefaults = await measureDriftAtDefaults({ reps: quick ? 6 : 20, networks: 5, pollMs: 20 });
   }
   if (only.has("memory")) {
     progress("5/6 memory at scale");
