@@ -19,6 +19,7 @@ import { ObserveSnapshot, fingerprint, type SnapshotNetwork } from "../../../ope
 import { resolveTopology } from "../../../operator/aws/topology.js";
 import type { NetworkManifest } from "../../../operator/cli/manifest.js";
 import { reconcileNetwork } from "../../../operator/controllers/reconcile-network.js";
+import { SweepCoordinator, type SweepTarget } from "../../../operator/controllers/sweep.js";
 import { securityGroupName } from "../../../operator/core/ownership.js";
 import { itWithAdmin, NEEDS_ADMIN } from "../../helpers/aws-sandbox.js";
 import { freshVpc, natEgress, network, reconcileUntilDone, startWorld, type World } from "../reconcile/world.js";
@@ -199,16 +200,12 @@ describe(`ObserveSnapshot: calls per refresh do not grow with the VPCs ${NEEDS_A
       for (let i = 0; i < 1000; i++) ids.push(w.target.sandbox!.admin.seed("two-az-vpc").vpcId);
       // Every network owns a group in its VPC (what a converged network has), so rules are read too.
       for (const [i, vpcId] of ids.entries()) {
-        await w.raw.send(
-          new CreateSecurityGroupCommand({
-            VpcId: vpcId,
-            GroupName: securityGroupName(owner(i)),
-            Description: "x",
-            TagSpecifications: [
-              { ResourceType: "security-group", Tags: [{ Key: TagKey.OwnerUid, Value: owner(i).uid }] },
-            ],
-          }),
-        );
+        await w.ec2.createSecurityGroup({
+          vpcId,
+          groupName: securityGroupName(owner(i)),
+          description: "x",
+          tags: { [TagKey.OwnerUid]: owner(i).uid },
+        });
       }
       const costs: Record<number, { first: number; steady: number; byOp: Record<string, number> }> = {};
       for (const n of [1, 100, 1000]) {
@@ -256,4 +253,78 @@ describe(`ObserveSnapshot: calls per refresh do not grow with the VPCs ${NEEDS_A
     expect(calls.DescribeVpcAttribute).toBeUndefined();
     expect(calls.DescribeVpcs).toBe(1);
   });
+});
+
+describe("SweepCoordinator over real snapshots", () => {
+  it("enqueues only the network whose part changed, and hands its reconcile the snapshot's view once", async () => {
+    const v1 = await freshVpc(w);
+    const v2 = await freshVpc(w);
+    const nets = [network(v1), network(v2)];
+    const outcomes = [];
+    for (const m of nets) outcomes.push((await reconcileUntilDone(w, m)).outcome);
+    const snapshot = new ObserveSnapshot(w.ec2);
+    const targets: SweepTarget[] = nets.map((m) => ({
+      ...scopeOf(m),
+      key: m.owner.uid,
+      region: w.target.region,
+      snapshot,
+    }));
+    const enqueued: string[] = [];
+    const sweep = new SweepCoordinator({
+      intervalMs: 60_000,
+      targets: () => targets,
+      enqueue: (k) => enqueued.push(k),
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
+    });
+    // Networks this process never reconciled are left to the reconcile their informer list queued.
+    expect((await sweep.sweep()).enqueued).toEqual([]);
+    // What each network's last (live, converged) reconcile saw.
+    for (const [i, m] of nets.entries()) {
+      const o = outcomes[i]!;
+      sweep.reconciled(m.owner.uid, {
+        slice: { topology: o.topology!, observed: o.observed! },
+        live: true,
+        settled: true,
+      });
+    }
+    expect((await sweep.sweep()).enqueued).toEqual([]);
+    expect(sweep.takeView(nets[0]!.owner.uid)).toBeUndefined();
+
+    // Out of band: one endpoint of the second network goes.
+    const victim = outcomes[1]!.observed!.endpoints.find((e) => e.type === "Interface")!;
+    await w.raw.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: [victim.id] }));
+    // AWS takes a moment to finish the deletion (its private DNS name is taken until then).
+    w.target.sandbox?.admin.settle();
+    const report = await sweep.sweep();
+    expect(report.enqueued).toEqual([nets[1]!.owner.uid]);
+    expect(enqueued).toEqual([nets[1]!.owner.uid]);
+
+    // Its reconcile reads from the view (no Describe reaches AWS) and repairs live.
+    const view = sweep.takeView(nets[1]!.owner.uid)!;
+    expect(view).toBeDefined();
+    expect(sweep.takeView(nets[1]!.owner.uid)).toBeUndefined();
+    const admin = w.target.sandbox?.admin;
+    admin?.resetCalls();
+    const out = await reconcileNetwork(w.deps(), {
+      owner: nets[1]!.owner,
+      generation: 1,
+      rawSpec: nets[1]!.rawSpec,
+      prevStatus: outcomes[1]!.status,
+      contributions: [],
+      deleting: false,
+      dryRun: false,
+      reads: view,
+    });
+    expect(out.plan?.actions.map((a) => a.kind)).toContain("CreateInterfaceEndpoint");
+    expect(out.results.filter((r) => r.outcome !== "done")).toEqual([]);
+    if (admin) expect(Object.keys(admin.calls()).filter((op) => op.startsWith("Describe"))).toEqual([]);
+    // A reconcile that acted is not settled: the next mark would not hand out a view.
+    sweep.reconciled(nets[1]!.owner.uid, {
+      slice: { topology: out.topology!, observed: out.observed! },
+      live: false,
+      settled: false,
+    });
+    await sweep.sweep();
+    expect(sweep.takeView(nets[1]!.owner.uid)).toBeUndefined();
+  }, 60_000);
 });
