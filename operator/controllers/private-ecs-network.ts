@@ -113,8 +113,15 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
         ...(reads ? { reads } : {}),
       }),
     );
+    // A missing VPC is a slice too: the sweep then notices the VPC appearing.
+    const vpcMissing = outcome.status.conditions?.some((c) => c.type === "Stalled" && c.reason === "VpcNotFound");
     deps.sweep?.reconciled(key, {
-      slice: outcome.topology && outcome.observed ? { topology: outcome.topology, observed: outcome.observed } : null,
+      slice:
+        outcome.topology && outcome.observed
+          ? { topology: outcome.topology, observed: outcome.observed }
+          : vpcMissing && !deleting
+            ? { missing: true }
+            : null,
       live: reads === undefined,
       settled: !deleting && outcome.plan !== null && outcome.plan.pending.length === 0 && outcome.results.length === 0,
     });

@@ -179,6 +179,21 @@ describe("ObserveSnapshot: a network's slice is what its own observe reads", () 
     await expect(resolveTopology(w.ec2, { vpcId: gone.vpcId, region: w.target.region })).rejects.toMatchObject({
       reason: "VpcNotFound",
     });
+    // The reconcile of such a network says so in its Stalled condition, which the network reconciler reports to
+    // the sweep as a missing slice (so the VPC appearing later is noticed by the sweep).
+    const out = await reconcileNetwork(w.deps(), {
+      owner: gone.owner,
+      generation: 1,
+      rawSpec: { vpcId: gone.vpcId, privateSubnets: { ids: ["subnet-0123456789abcdef0"] } },
+      prevStatus: undefined,
+      contributions: [],
+      deleting: false,
+      dryRun: false,
+    });
+    expect(out.status.conditions?.find((c) => c.type === "Stalled")).toMatchObject({
+      status: "True",
+      reason: "VpcNotFound",
+    });
   });
 });
 
