@@ -4,6 +4,7 @@
  * `ecsnet run` and `ecsnet demo` both start exactly this.
  */
 import type { Logger } from "pino";
+import type { AwsAccount } from "../api/aws-account.js";
 import type { EcrAccess } from "../api/ecr-access.js";
 import { Kinds } from "../api/group.js";
 import type { PrivateEcsNetwork } from "../api/private-ecs-network.js";
@@ -12,6 +13,15 @@ import { createEc2Port } from "../aws/ec2-sdk.js";
 import type { Ec2Port } from "../aws/ec2-port.js";
 import { createEcsPort } from "../aws/ecs-sdk.js";
 import type { EcsPort } from "../aws/ecs-port.js";
+import {
+  accountLabel,
+  assumeRoleCredentials,
+  callerAccount,
+  roleIdentity,
+  targetKey,
+  type AwsTarget,
+} from "../aws/targets.js";
+import { accountSource, awsAccountReconciler, type NamespaceObject } from "../controllers/accounts.js";
 import { ContributionStore, ecrAccessReconciler } from "../controllers/ecr-access.js";
 import { networkReconciler } from "../controllers/private-ecs-network.js";
 import { KubeClient, loadKubeConfig, type KubeConfigSource, type KubeObject } from "../kube/client.js";
@@ -21,6 +31,9 @@ import { LeaseElector, kubeLeaseStore } from "../kube/lease.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { Controller } from "../runtime/controller.js";
 import { Manager } from "../runtime/manager.js";
+
+/** Namespaces, read for their labels (the AwsAccount namespace selector and default-account label). */
+const NAMESPACES = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false } as const;
 
 /** Everything an operator instance needs; defaults are the Deployment's. */
 export interface OperatorOptions {
@@ -90,37 +103,87 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     });
   const networks = informer<PrivateEcsNetwork>(Kinds.PrivateEcsNetwork);
   const accesses = informer<EcrAccess>(Kinds.EcrAccess);
+  // AwsAccounts and Namespaces (the tenant boundary's inputs): cluster-wide, whatever the namespace and
+  // selector of this instance, since an account's rules and a namespace's labels are not sharded.
+  const awsAccounts = new Informer<AwsAccount & KubeObject>({
+    client: kube,
+    resource: Kinds.AwsAccount,
+    logger: o.logger.child({ informer: Kinds.AwsAccount.plural }),
+    metrics,
+  });
+  const namespaces = new Informer<NamespaceObject & KubeObject>({
+    client: kube,
+    resource: NAMESPACES,
+    logger: o.logger.child({ informer: "namespaces" }),
+    metrics,
+  });
   metrics.observeObjects(Kinds.PrivateEcsNetwork.kind, () => networks.list());
   metrics.observeObjects(Kinds.EcrAccess.kind, () => accesses.list());
 
-  // AWS clients per region, each region with one limiter shared by every object: EC2's buckets are per
-  // account and region, so one object cannot have a budget of its own, and one region's calls never slow
-  // another's.
-  const clients = new Map<string, { aws: AwsClients; ec2: Ec2Port; ecs: EcsPort }>();
-  const forRegion = (region: string) => {
-    let c = clients.get(region);
+  // AWS clients per account and region (aws/targets.ts targetKey), each with one limiter shared by every object:
+  // EC2's buckets are per account and region, so one object cannot have a budget of its own, and one
+  // account's or region's calls never slow another's. An account's clients assume its role (credentials
+  // cached and refreshed by the SDK); a changed role (AwsAccount spec edit) gets new clients.
+  const clients = new Map<string, { aws: AwsClients; ec2: Ec2Port; ecs: EcsPort; role: string }>();
+  const forTarget = (t: AwsTarget) => {
+    const key = targetKey(t);
+    let c = clients.get(key);
+    if (c && c.role !== roleIdentity(t.account)) {
+      c.aws.limiter.close();
+      c.aws.destroy();
+      c = undefined;
+    }
     if (!c) {
+      const account = accountLabel(t);
       const limiter = scaledLimiter(o.ec2RateScale);
       const aws = createAwsClients({
-        region,
+        region: t.region,
         ...(o.aws?.endpoint ? { endpoint: o.aws.endpoint } : {}),
-        ...(o.aws?.credentials ? { credentials: o.aws.credentials } : {}),
+        ...credentialsFor(t),
         ...(limiter ? { limiter } : {}),
         onCall: (r) => {
           metrics.awsApiCallsTotal
-            .labels({ service: r.service, operation: r.operation, outcome: r.outcome === "ok" ? "success" : r.outcome })
+            .labels({
+              service: r.service,
+              operation: r.operation,
+              outcome: r.outcome === "ok" ? "success" : r.outcome,
+              account,
+            })
             .inc();
           metrics.awsApiCallDuration
-            .labels({ service: r.service, operation: r.operation })
+            .labels({ service: r.service, operation: r.operation, account })
             .observe(r.durationMs / 1000);
         },
       });
-      c = { aws, ec2: createEc2Port(aws.ec2), ecs: createEcsPort(aws.ecs) };
-      clients.set(region, c);
+      c = { aws, ec2: createEc2Port(aws.ec2), ecs: createEcsPort(aws.ecs), role: roleIdentity(t.account) };
+      clients.set(key, c);
     }
     return c;
   };
-  const awsDeps = { ec2For: (r: string) => forRegion(r).ec2, defaultRegion: o.defaultRegion, now: () => new Date() };
+  // ecsnet's own credentials (explicit, or the SDK's chain), or an account's role assumed on top of them.
+  function credentialsFor(t: AwsTarget) {
+    const own = o.aws?.credentials;
+    if (t.account === null) return own ? { credentials: own } : {};
+    const account = t.account.name;
+    return {
+      credentials: assumeRoleCredentials({
+        account: t.account,
+        region: t.region,
+        ...(o.aws?.endpoint ? { endpoint: o.aws.endpoint } : {}),
+        ...(own ? { masterCredentials: own } : {}),
+        onAssume: (ok) => metrics.awsAssumeRoleTotal.labels({ account, outcome: ok ? "success" : "error" }).inc(),
+      }),
+    };
+  }
+  const verifyRole = async (account: NonNullable<AwsTarget["account"]>, region: string) => ({
+    accountId: await callerAccount({
+      region,
+      ...(o.aws?.endpoint ? { endpoint: o.aws.endpoint } : {}),
+      ...credentialsFor({ region, account }),
+    }),
+  });
+  const accountsOf = accountSource(awsAccounts, namespaces);
+  const awsDeps = { ec2For: (t: AwsTarget) => forTarget(t).ec2, defaultRegion: o.defaultRegion, now: () => new Date() };
   const requeue = { resyncMs: o.resyncMs, pendingRequeueMs: o.pendingRequeueMs };
   const events = new EventRecorder({ kubeConfig, logger: o.logger, ...(o.instance ? { instance: o.instance } : {}) });
   const store = new ContributionStore(accesses);
@@ -138,6 +201,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       contributions: store,
       requeue,
       metrics,
+      accounts: accountsOf,
     }),
   });
   const accessController = new Controller({
@@ -151,11 +215,34 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       store,
       kube,
       aws: awsDeps,
-      ecsFor: (r) => forRegion(r).ecs,
+      ecsFor: (t) => forTarget(t).ecs,
+      accounts: accountsOf,
       enqueueNetwork: (k) => networkController.enqueue(k),
       requeue,
     }),
   });
+  const accountController = new Controller({
+    name: "awsaccount",
+    concurrency: 1,
+    logger: o.logger,
+    metrics,
+    reconcile: awsAccountReconciler({ cache: awsAccounts, kube, verify: verifyRole, now: () => new Date() }),
+  });
+  // An AwsAccount or a Namespace changed: the objects that may use it decide again (allowed or not).
+  const networksUsing = (accountOrNamespace: string) =>
+    networks
+      .list()
+      .filter(
+        (n) =>
+          n.metadata.namespace === accountOrNamespace ||
+          usesAccount(n.metadata.namespace ?? "", n.spec?.accountRef?.name, accountOrNamespace),
+      )
+      .map((n) => `${n.metadata.namespace}/${n.metadata.name}`);
+  const usesAccount = (namespace: string, ref: string | undefined, account: string) => {
+    const choice = accountsOf.choose(namespace, ref);
+    return "named" in choice && choice.named.name === account;
+  };
+
   // A network change re-runs the checks of the EcrAccess objects that go through it.
   const accessesOf = (networkKey: string) =>
     accesses
@@ -181,6 +268,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       { source: networks, controller: networkController },
       { source: networks, controller: accessController, map: accessesOf },
       { source: accesses, controller: accessController },
+      { source: awsAccounts, controller: accountController },
+      { source: awsAccounts, controller: networkController, map: networksUsing },
+      { source: namespaces, controller: networkController, map: networksUsing },
     ],
     ...(elector ? { elector } : {}),
     logger: o.logger,

@@ -21,6 +21,7 @@ import { done, requeueAfter, type ReconcileResult } from "../runtime/result.js";
 import type { Reconcile, ReconcileContext } from "../runtime/controller.js";
 import { withAbortSignal } from "../aws/abort-scope.js";
 import { reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "./reconcile-network.js";
+import type { AccountSource } from "./accounts.js";
 import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
 import { statusPatch } from "./status-patch.js";
 import { ChangeReason, ConvergenceMemory, changeReason } from "./change-reason.js";
@@ -49,6 +50,8 @@ export interface NetworkControllerDeps {
   readonly contributions: ContributionSource;
   readonly requeue: RequeueConfig;
   readonly metrics?: Metrics;
+  /** Which AwsAccount each object uses (controllers/accounts.ts); absent: ecsnet's own credentials for all. */
+  readonly accounts?: AccountSource;
   /** Random number in [0,1) for requeue jitter; default Math.random. */
   readonly rand?: () => number;
 }
@@ -101,6 +104,7 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
         deleting,
         dryRun: false,
         signal: ctx.signal,
+        ...(deps.accounts ? { account: deps.accounts.choose(namespace, obj.spec?.accountRef?.name) } : {}),
       }),
     );
 
