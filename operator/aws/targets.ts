@@ -11,6 +11,7 @@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import { ROLE_ARN_PATTERN } from "../api/aws-account.js";
 import type { AccountTarget } from "../core/account-access.js";
 
 export type { AccountTarget } from "../core/account-access.js";
@@ -40,8 +41,8 @@ export const roleIdentity = (a: AccountTarget | null): string =>
 /** Options of {@link assumeRoleCredentials}. */
 export interface AssumeRoleOptions {
   readonly account: AccountTarget;
-  /** Region of the STS client (regional STS endpoint); the target's region. */
-  readonly region: string;
+  /** Region of the STS client (regional STS endpoint): the target's; absent, the SDK's own (caller's) region. */
+  readonly region?: string;
   /** Explicit endpoint (the demo's in-process sandbox); default: the SDK's (AWS_ENDPOINT_URL_STS, ...). */
   readonly endpoint?: string;
   /** ecsnet's own credentials; default: the SDK's default chain. */
@@ -60,7 +61,10 @@ export function assumeRoleCredentials(o: AssumeRoleOptions): AwsCredentialIdenti
       ...(o.account.externalId !== undefined ? { ExternalId: o.account.externalId } : {}),
     },
     ...(o.masterCredentials !== undefined ? { masterCredentials: o.masterCredentials } : {}),
-    clientConfig: { region: o.region, ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}) },
+    clientConfig: {
+      ...(o.region !== undefined ? { region: o.region } : {}),
+      ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}),
+    },
   });
   if (o.onAssume === undefined) return provider;
   const report = o.onAssume;
@@ -93,4 +97,26 @@ export async function callerAccount(o: {
   } finally {
     sts.destroy();
   }
+}
+
+/** Thrown for a `--role-arn` that is not an IAM role ARN. */
+export class RoleArnError extends Error {
+  override readonly name = "RoleArnError";
+}
+
+/**
+ * The role the CLI's `--role-arn` / `--external-id` name (`plan`, `apply`, `destroy`, `diagnose`), assumed on
+ * top of the SDK's own credentials (AWS_PROFILE and the rest of the chain); undefined without `--role-arn`.
+ */
+export function cliRole(roleArn: string | undefined, externalId: string | undefined): AccountTarget | undefined {
+  if (roleArn === undefined) return undefined;
+  if (!new RegExp(ROLE_ARN_PATTERN).test(roleArn))
+    throw new RoleArnError(`--role-arn must be an IAM role ARN (arn:aws:iam::123456789012:role/NAME), got ${roleArn}`);
+  return {
+    name: "cli",
+    roleArn,
+    ...(externalId !== undefined ? { externalId } : {}),
+    sessionName: "ecsnet-cli",
+    durationSeconds: 3600,
+  };
 }
