@@ -9,6 +9,7 @@ import { Kinds } from "../../operator/api/group.js";
 import type { KubeObject } from "../../operator/kube/client.js";
 import type { SeedResult } from "../../operator/sandbox/aws/server.js";
 import {
+  ECRA,
   NEEDS_SANDBOX,
   PEN,
   REAL_TARGET,
@@ -159,16 +160,50 @@ describe("one operator, several AWS accounts", () => {
   );
 
   itWithSandbox(
+    `stalls an EcrAccess naming an account its namespace may not use, with zero calls there ${NEEDS_SANDBOX}`,
+    async () => {
+      world.awsSandbox!.admin.account(C).resetCalls();
+      await world.kube.create({
+        resource: ECRA,
+        body: {
+          apiVersion: `${ECRA.group}/${ECRA.version}`,
+          kind: ECRA.kind,
+          metadata: { name: "apps-c", namespace: world.namespace },
+          spec: { networkRef: { name: "net-a" }, accountRef: { name: "team-c" }, repositories: ["team/web"] },
+        },
+      });
+      const stalled = await eventually(
+        async () => {
+          const got = await world.kube.get({ resource: ECRA, namespace: world.namespace, name: "apps-c" });
+          const c = conditionOf(got, "Stalled");
+          if (c?.status !== "True") throw new Error(JSON.stringify(got?.status ?? null));
+          return c;
+        },
+        { what: "apps-c is Stalled" },
+      );
+      expect(stalled.reason).toBe("AccountNotAllowed");
+      expect(stalled.message).not.toContain(C);
+      await sleep(2_000);
+      expect(world.awsSandbox!.admin.account(C).calls()).toEqual({});
+      // The network it names stays Ready in its own account: a refused access does not hold it up.
+      await readyNetwork(world, "net-a");
+    },
+  );
+
+  itWithSandbox(
     `refreshes each account's credentials before they expire, without a failed reconcile ${NEEDS_SANDBOX}`,
     async () => {
       await readyNetwork(world, "net-a");
       const assumed = () => world.awsSandbox!.admin.account(A).calls().AssumeRole ?? 0;
       const before = assumed();
       const failuresBefore = await reconcileErrors();
+      const successesBefore = await reconciles("requeue_after");
       // Two-plus credential lifetimes as the SDK sees them (3 s each), with a resync every 1.5 s.
       await sleep(8_000);
       expect(assumed()).toBeGreaterThanOrEqual(before + 2);
       expect(await reconcileErrors()).toBe(failuresBefore);
+      // The reconciles did run meanwhile (a converged one requeues at the 1.5 s resync), so "no failure" is about real work.
+      expect(await reconciles("requeue_after")).toBeGreaterThanOrEqual(successesBefore + 3);
       // No call was ever refused as made with expired credentials, and the network stayed Ready.
       expect(conditionOf(await getNetwork(world, "net-a"), "Ready")?.status).toBe("True");
       const text = (await operator.http("/metrics")).body;
@@ -178,11 +213,12 @@ describe("one operator, several AWS accounts", () => {
   );
 });
 
-/** Failed reconciles of the network controller, from the operator's metrics. */
-async function reconcileErrors(): Promise<number> {
+/** Reconciles of the network controller with `result`, from the operator's metrics. */
+async function reconciles(result: string): Promise<number> {
   const text = (await operator.http("/metrics")).body;
   let sum = 0;
   for (const m of text.matchAll(/^ecsnet_reconcile_total\{([^}]*)\} (\d+)/gm))
-    if (m[1]!.includes('result="error"') && m[1]!.includes("privateecsnetwork")) sum += Number(m[2]);
+    if (m[1]!.includes(`result="${result}"`) && m[1]!.includes('controller="privateecsnetwork"')) sum += Number(m[2]);
   return sum;
 }
+const reconcileErrors = () => reconciles("error");
