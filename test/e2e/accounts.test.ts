@@ -160,6 +160,26 @@ describe("one operator, several AWS accounts", () => {
   );
 
   itWithSandbox(
+    `reports an AwsAccount whose role cannot be assumed as Stalled (AssumeRoleFailed) ${NEEDS_SANDBOX}`,
+    async () => {
+      await world.kube.create({ resource: ACCT, body: awsAccount("team-bad", B, [world.namespace], "not-tenant-b") });
+      const stalled = await eventually(
+        async () => {
+          const a = await world.kube.get({ resource: ACCT, name: "team-bad" });
+          const c = conditionOf(a, "Stalled");
+          if (c?.status !== "True") throw new Error(JSON.stringify(a?.status ?? null));
+          return c;
+        },
+        { what: "team-bad is Stalled" },
+      );
+      expect(stalled.reason).toBe("AssumeRoleFailed");
+      expect(stalled.message).toContain("AccessDenied");
+      expect(conditionOf(await world.kube.get({ resource: ACCT, name: "team-bad" }), "Ready")?.status).toBe("False");
+      await world.kube.delete({ resource: ACCT, name: "team-bad" });
+    },
+  );
+
+  itWithSandbox(
     `stalls an EcrAccess naming an account its namespace may not use, with zero calls there ${NEEDS_SANDBOX}`,
     async () => {
       world.awsSandbox!.admin.account(C).resetCalls();
