@@ -226,7 +226,20 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     concurrency: 1,
     logger: o.logger,
     metrics,
-    reconcile: awsAccountReconciler({ cache: awsAccounts, kube, verify: verifyRole, now: () => new Date() }),
+    reconcile: awsAccountReconciler({
+      cache: awsAccounts,
+      kube,
+      verify: verifyRole,
+      now: () => new Date(),
+      forget: (name) => {
+        for (const [key, c] of clients) {
+          if (!key.startsWith(`${name}/`)) continue;
+          clients.delete(key);
+          c.aws.limiter.close();
+          c.aws.destroy();
+        }
+      },
+    }),
   });
   // An AwsAccount or a Namespace changed: the objects that may use it decide again (allowed or not).
   const networksUsing = (accountOrNamespace: string) =>

@@ -54,6 +54,8 @@ export interface AwsAccountControllerDeps {
   readonly now: () => Date;
   /** How often a Ready account's role is assumed again to re-verify it; default 10 minutes. */
   readonly verifyEveryMs?: number;
+  /** Called when an AwsAccount is gone: release its clients and cached credentials. */
+  readonly forget?: (name: string) => void;
 }
 
 const R = Kinds.AwsAccount;
@@ -67,7 +69,11 @@ export function awsAccountReconciler(deps: AwsAccountControllerDeps): Reconcile 
   const every = deps.verifyEveryMs ?? 600_000;
   return async (key, ctx): Promise<ReconcileResult> => {
     const obj = deps.cache.get("", key);
-    if (!obj || obj.metadata.deletionTimestamp) return done;
+    if (!obj || obj.metadata.deletionTimestamp) {
+      // Objects that named it are refused (AccountNotFound) before they ask for clients: release them.
+      deps.forget?.(key);
+      return done;
+    }
     const generation = obj.metadata.generation ?? 1;
     const now = deps.now();
     const last = obj.status?.lastVerifiedTime ? Date.parse(obj.status.lastVerifiedTime) : NaN;
