@@ -18,6 +18,15 @@ export function planExitCode(out: NetworkOutcome): ExitCode {
   return out.plan.actions.length > 0 || out.plan.pending.length > 0 ? ExitCode.Changes : ExitCode.Ok;
 }
 
+/** The flags of `plan`. */
+interface PlanFlags {
+  file: string;
+  region?: string;
+  output: "text" | "json";
+  roleArn?: string;
+  externalId?: string;
+}
+
 const rank = (c: ExitCode) => (c === ExitCode.Error ? 2 : c === ExitCode.Changes ? 1 : 0);
 
 /** The `plan` command. */
@@ -40,59 +49,57 @@ Exit codes (as terraform plan -detailed-exitcode):
   2  changes to make, or resources still becoming available (apply would make or wait for them)
   1  error: invalid file, a spec that cannot be acted on (every reason is printed), AWS unreachable`,
     )
-    .action(
-      async (o: { file: string; region?: string; output: "text" | "json"; roleArn?: string; externalId?: string }) => {
-        const role = cliRole(o.roleArn, o.externalId);
-        const networks = await readNetworks(o.file);
-        let exit: ExitCode = ExitCode.Ok;
-        const worse = (c: ExitCode) => (exit = rank(c) > rank(exit) ? c : exit);
-        const json: unknown[] = [];
-        // Invalid input is an error of the file, reported (every error at once) before any AWS call.
-        const valid = networks.filter((m) => {
-          const title = `PrivateEcsNetwork ${m.owner.namespace}/${m.owner.name}`;
-          const v = validateSpec("PrivateEcsNetwork", m.rawSpec);
-          if (v.ok) return true;
-          worse(ExitCode.Error);
-          if (o.output === "json") json.push({ object: title, exitCode: ExitCode.Error, errors: v.errors });
-          else process.stderr.write(`${title}: invalid spec:\n${renderSpecErrors(v.errors)}`);
-          return false;
-        });
-        if (valid.length > 0) {
-          const aws = await localAws({ ...(o.region ? { region: o.region } : {}), ...(role ? { role } : {}) });
-          try {
-            for (const m of valid) {
-              const title = `PrivateEcsNetwork ${m.owner.namespace}/${m.owner.name}`;
-              const out = await reconcileNetwork(aws.deps, {
-                owner: m.owner,
-                generation: m.generation,
-                rawSpec: m.rawSpec,
-                prevStatus: undefined,
-                contributions: [],
-                deleting: false,
-                dryRun: true,
+    .action(async (o: PlanFlags) => {
+      const role = cliRole(o.roleArn, o.externalId);
+      const networks = await readNetworks(o.file);
+      let exit: ExitCode = ExitCode.Ok;
+      const worse = (c: ExitCode) => (exit = rank(c) > rank(exit) ? c : exit);
+      const json: unknown[] = [];
+      // Invalid input is an error of the file, reported (every error at once) before any AWS call.
+      const valid = networks.filter((m) => {
+        const title = `PrivateEcsNetwork ${m.owner.namespace}/${m.owner.name}`;
+        const v = validateSpec("PrivateEcsNetwork", m.rawSpec);
+        if (v.ok) return true;
+        worse(ExitCode.Error);
+        if (o.output === "json") json.push({ object: title, exitCode: ExitCode.Error, errors: v.errors });
+        else process.stderr.write(`${title}: invalid spec:\n${renderSpecErrors(v.errors)}`);
+        return false;
+      });
+      if (valid.length > 0) {
+        const aws = await localAws({ ...(o.region ? { region: o.region } : {}), ...(role ? { role } : {}) });
+        try {
+          for (const m of valid) {
+            const title = `PrivateEcsNetwork ${m.owner.namespace}/${m.owner.name}`;
+            const out = await reconcileNetwork(aws.deps, {
+              owner: m.owner,
+              generation: m.generation,
+              rawSpec: m.rawSpec,
+              prevStatus: undefined,
+              contributions: [],
+              deleting: false,
+              dryRun: true,
+            });
+            const code = planExitCode(out);
+            worse(code);
+            if (o.output === "json") {
+              json.push({
+                object: title,
+                exitCode: code,
+                plan: out.plan ? planToJson(out.plan) : null,
+                status: out.status,
               });
-              const code = planExitCode(out);
-              worse(code);
-              if (o.output === "json") {
-                json.push({
-                  object: title,
-                  exitCode: code,
-                  plan: out.plan ? planToJson(out.plan) : null,
-                  status: out.status,
-                });
-                continue;
-              }
-              if (out.plan) process.stdout.write(renderPlan(title, out.plan));
-              else process.stdout.write(`${title}\n${renderReasons(out)}\n${renderConditions(out.status)}\n`);
-              if (out.plan && code === ExitCode.Error)
-                process.stdout.write(`Cannot be applied as it is: fix the blocked item(s) above.\n`);
+              continue;
             }
-          } finally {
-            aws.close();
+            if (out.plan) process.stdout.write(renderPlan(title, out.plan));
+            else process.stdout.write(`${title}\n${renderReasons(out)}\n${renderConditions(out.status)}\n`);
+            if (out.plan && code === ExitCode.Error)
+              process.stdout.write(`Cannot be applied as it is: fix the blocked item(s) above.\n`);
           }
+        } finally {
+          aws.close();
         }
-        if (o.output === "json") process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-        process.exitCode = exit;
-      },
-    );
+      }
+      if (o.output === "json") process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+      process.exitCode = exit;
+    });
 }
