@@ -20,7 +20,7 @@ import type { Metrics } from "../observability/metrics.js";
 import { done, requeueAfter, type ReconcileResult } from "../runtime/result.js";
 import type { Reconcile, ReconcileContext } from "../runtime/controller.js";
 import { withAbortSignal } from "../aws/abort-scope.js";
-import { reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "./reconcile-network.js";
+import { accountFor, reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "./reconcile-network.js";
 import type { AccountSource } from "./accounts.js";
 import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
 import { statusPatch } from "./status-patch.js";
@@ -77,8 +77,12 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
     const deleting = Boolean(obj.metadata.deletionTimestamp);
     if (deleting && !hasFinalizer(obj as KubeObject, FINALIZER)) return done;
 
-    // finalizer before the first AWS mutation (only for a valid spec: an invalid one never reaches AWS).
-    if (!deleting && !hasFinalizer(obj as KubeObject, FINALIZER) && validateSpec("PrivateEcsNetwork", obj.spec).ok) {
+    // finalizer before the first AWS mutation (only for a valid spec in an account it may use: anything else
+    // never reaches AWS, so deleting it needs no cleanup and must not wait for one).
+    const account = deps.accounts?.choose(namespace, obj.spec?.accountRef?.name);
+    const valid = validateSpec("PrivateEcsNetwork", obj.spec);
+    const mayReachAws = valid.ok && accountFor(account, valid.spec.region ?? deps.aws.defaultRegion).ok;
+    if (!deleting && !hasFinalizer(obj as KubeObject, FINALIZER) && mayReachAws) {
       obj = (await addFinalizer({
         client: deps.kube,
         resource: R,
@@ -104,7 +108,7 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
         deleting,
         dryRun: false,
         signal: ctx.signal,
-        ...(deps.accounts ? { account: deps.accounts.choose(namespace, obj.spec?.accountRef?.name) } : {}),
+        ...(account ? { account } : {}),
       }),
     );
 

@@ -156,6 +156,16 @@ describe("one operator, several AWS accounts", () => {
         expect(text).not.toContain(C);
         expect(text).not.toContain("role/ecsnet-target");
       }
+      // It never reached AWS, so it carries no finalizer: deleting it needs nothing and waits for nothing.
+      expect(n.metadata.finalizers ?? []).toEqual([]);
+      await world.kube.delete({ resource: PEN, namespace: world.namespace, name: "net-c" });
+      await eventually(
+        async () => {
+          if (await getNetwork(world, "net-c")) throw new Error("net-c still exists");
+        },
+        { what: "net-c is gone" },
+      );
+      expect(world.awsSandbox!.admin.account(C).calls()).toEqual({});
     },
   );
 
