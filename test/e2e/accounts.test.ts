@@ -8,6 +8,7 @@
 import { Kinds } from "../../operator/api/group.js";
 import type { KubeObject } from "../../operator/kube/client.js";
 import type { SeedResult } from "../../operator/sandbox/aws/server.js";
+import { seedEcsApp } from "../../operator/sandbox/aws/ecs/seeds.js";
 import {
   ECRA,
   NEEDS_SANDBOX,
@@ -168,6 +169,45 @@ describe("one operator, several AWS accounts", () => {
       expect(world.awsSandbox!.admin.account(C).calls()).toEqual({});
     },
   );
+
+  itWithSandbox(`discovers an EcrAccess's workloads from ECS in its network's account ${NEEDS_SANDBOX}`, async () => {
+    const dump = world.awsSandbox!.admin.account(A).dump() as { ec2: { sgs: Record<string, { vpcId: string }> } };
+    const sg = Object.entries(dump.ec2.sgs).find(([, g]) => g.vpcId === seeded[A]!.vpcId)![0];
+    seedEcsApp(world.awsSandbox!.ecsOf(A), {
+      subnets: seeded[A]!.privateSubnetIds,
+      securityGroups: [sg],
+      accountId: A,
+      region: world.region,
+      kind: "fargate-app",
+    });
+    await world.kube.create({
+      resource: ECRA,
+      body: {
+        apiVersion: `${ECRA.group}/${ECRA.version}`,
+        kind: ECRA.kind,
+        metadata: { name: "apps-a", namespace: world.namespace },
+        spec: { networkRef: { name: "net-a" }, ecs: { cluster: "apps" } },
+      },
+    });
+    // The access names no account: its network's (team-a) serves its ECS calls too.
+    const required = await eventually(
+      async () => {
+        const got = await world.kube.get<KubeObject & { status?: { requiredEndpoints?: string[] } }>({
+          resource: ECRA,
+          namespace: world.namespace,
+          name: "apps-a",
+        });
+        const r = got?.status?.requiredEndpoints ?? [];
+        if (!r.includes("secretsmanager")) throw new Error(JSON.stringify(got?.status ?? null));
+        return r;
+      },
+      { what: "apps-a discovered its workloads in account A" },
+    );
+    expect(required).toEqual(expect.arrayContaining(["ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm"]));
+    expect(world.awsSandbox!.admin.account(A).calls().ListServices).toBeGreaterThan(0);
+    expect(world.awsSandbox!.admin.calls().ListServices ?? 0).toBe(0);
+    await world.kube.delete({ resource: ECRA, namespace: world.namespace, name: "apps-a" });
+  });
 
   itWithSandbox(
     `reports an AwsAccount whose role cannot be assumed as Stalled (AssumeRoleFailed) ${NEEDS_SANDBOX}`,

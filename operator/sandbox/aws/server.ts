@@ -70,6 +70,8 @@ export interface AwsSandbox {
   admin: SandboxAdmin;
   /** The ECS half, for direct inspection. */
   ecs: EcsSandbox;
+  /** The ECS half of one account (the default account's is {@link ecs}), e.g. to seed an app there. */
+  ecsOf(accountId: string): EcsSandbox;
   /** The ids the start-up seed created, when `seed: "two-az-vpc"` was given. */
   seeded?: SeedResult;
   /** Stops listening and drops open connections. */
@@ -365,6 +367,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     region,
     admin,
     ecs,
+    ecsOf: (id: string) => slotOf(id).ecs,
     seeded,
     close: () =>
       new Promise<void>((resolve) => {
