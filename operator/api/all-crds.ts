@@ -3,6 +3,7 @@
  * `ecsnet crds` prints them; crds/*.yaml are their committed copies (`npm run gen:crds`).
  */
 import { ECSNET_CATEGORIES, toCrd, type CustomResourceDefinition } from "./crd.js";
+import { awsAccountCrd } from "./aws-account.js";
 import { ecrAccessCrd } from "./ecr-access.js";
 import { Kinds } from "./group.js";
 import {
@@ -26,5 +27,7 @@ export function privateEcsNetworkCrd(): CustomResourceDefinition {
 
 /** Every CRD, in a stable order (by metadata.name). */
 export function allCrds(): CustomResourceDefinition[] {
-  return [privateEcsNetworkCrd(), ecrAccessCrd()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  return [privateEcsNetworkCrd(), ecrAccessCrd(), awsAccountCrd()].sort((a, b) =>
+    a.metadata.name.localeCompare(b.metadata.name),
+  );
 }

@@ -104,6 +104,13 @@ export const Reason = {
   Throttled: "Throttled",
   // management mode
   ObserveOnlyDrift: "ObserveOnlyDrift",
+  // accounts (AwsAccount and the tenant boundary, core/account-access.ts)
+  AccountNotFound: "AccountNotFound",
+  AccountNotAllowed: "AccountNotAllowed",
+  RegionNotAllowed: "RegionNotAllowed",
+  RoleAssumed: "RoleAssumed",
+  AssumeRoleFailed: "AssumeRoleFailed",
+  AccountMismatch: "AccountMismatch",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -38,6 +38,24 @@ export const EcrAccessSpecSchema = Type.Object(
       },
       { description: "The PrivateEcsNetwork this access goes through." },
     ),
+    accountRef: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({
+            description: "Name of the AwsAccount (cluster-scoped).",
+            minLength: 1,
+            maxLength: 253,
+            pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+          }),
+        },
+        {
+          description:
+            "The AwsAccount whose role ecsnet assumes for the ECS calls of this access (discovering its services). Default: the network's account, else the one its namespace " +
+            "names in the ecsnet.dev/aws-account label, else ecsnet's own credentials. The AwsAccount must allow " +
+            "this namespace and region.",
+        },
+      ),
+    ),
     repositories: Type.Optional(
       Type.Array(REPOSITORY, {
         description: "The ECR repositories the workloads pull from. Set exactly one of repositories or ecs.",

@@ -37,6 +37,15 @@ export const Kinds = {
     shortNames: ["ecra"],
     namespaced: true,
   },
+  AwsAccount: {
+    group: GROUP,
+    version: VERSION,
+    kind: "AwsAccount",
+    plural: "awsaccounts",
+    singular: "awsaccount",
+    shortNames: ["awsacct"],
+    namespaced: false,
+  },
 } as const satisfies Record<string, ResourceDescriptor>;
 export type KindName = keyof typeof Kinds;
 

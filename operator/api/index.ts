@@ -7,6 +7,7 @@ export * from "./conditions.js";
 export * from "./schema-helpers.js";
 export * from "./private-ecs-network.js";
 export * from "./ecr-access.js";
+export * from "./aws-account.js";
 export * from "./crd.js";
 export * from "./all-crds.js";
 export * from "./validate.js";

@@ -252,6 +252,24 @@ const EgressSchema = Type.Object(
 /** The spec schema of PrivateEcsNetwork. */
 export const PrivateEcsNetworkSpecSchema = Type.Object(
   {
+    accountRef: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({
+            description: "Name of the AwsAccount (cluster-scoped).",
+            minLength: 1,
+            maxLength: 253,
+            pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+          }),
+        },
+        {
+          description:
+            "The AwsAccount whose role ecsnet assumes for this object's AWS calls. Default: the one its namespace " +
+            "names in the ecsnet.dev/aws-account label, else ecsnet's own credentials. The AwsAccount must allow " +
+            "this namespace and region.",
+        },
+      ),
+    ),
     region: Type.Optional(
       Type.String({
         description:

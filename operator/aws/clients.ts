@@ -9,6 +9,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import type {
   AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
   FinalizeHandler,
   FinalizeHandlerArguments,
   HandlerExecutionContext,
@@ -39,8 +40,11 @@ export interface AwsClientOptions {
   readonly endpoint?: string;
   /** Attempts per call including the first; default 6 (the SDK's adaptive mode backs off between them). */
   readonly maxAttempts?: number;
-  /** Static credentials (tests, the sandbox); default: the SDK's credential provider chain. */
-  readonly credentials?: AwsCredentialIdentity;
+  /**
+   * Static credentials (tests, the sandbox) or a provider (an AwsAccount's assumed role, aws/targets.ts);
+   * default: the SDK's credential provider chain.
+   */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** The shared EC2 limiter; default: a new one sized to EC2's buckets. Share one per process and account. */
   readonly limiter?: Ec2Limiter;
   /** Called once per finished call; must not throw (errors it throws are swallowed). */

@@ -8,6 +8,7 @@ import { validateSpec } from "../api/validate.js";
 import type { NetworkOutcome } from "../controllers/reconcile-network.js";
 import { ExitCode } from "./exit-codes.js";
 import { converge, localAws, type ConvergeEnd } from "./local.js";
+import { cliRole } from "../aws/targets.js";
 import { readNetworks } from "./manifest.js";
 import { renderConditions, renderReasons, renderSpecErrors } from "./print.js";
 import { Progress, progressMode, elapsed } from "./progress.js";
@@ -20,6 +21,8 @@ interface Opts {
   timeout: string;
   output: "text" | "json";
   ec2RateScale?: string;
+  roleArn?: string;
+  externalId?: string;
 }
 
 /** `90s`, `10m`, `1h`, `500ms` (a bare number is seconds) → ms. */
@@ -89,8 +92,10 @@ async function run(o: Opts, deleting: boolean): Promise<void> {
   const mode = progressMode(o.output, process.stderr.isTTY);
   // Progress goes to stderr, results to stdout; as JSON, both are one event stream on stdout.
   const progress = new Progress(mode, mode === "json" ? process.stdout : process.stderr);
+  const role = cliRole(o.roleArn, o.externalId);
   const aws = await localAws({
     ...(o.region ? { region: o.region } : {}),
+    ...(role ? { role } : {}),
     ...(scale ? { ec2RateScale: scale } : {}),
     wrap: (port) => trackedPort(port, progress),
   });
@@ -146,7 +151,12 @@ const common = (c: Command) =>
         .choices(["text", "json"])
         .default("text"),
     )
-    .option("--ec2-rate-scale <factor>", "scale the client-side EC2 rate limiter's buckets (as ecsnet run; default 1)");
+    .option("--ec2-rate-scale <factor>", "scale the client-side EC2 rate limiter's buckets (as ecsnet run; default 1)")
+    .option(
+      "--role-arn <arn>",
+      "assume this IAM role (on top of the SDK's credentials, AWS_PROFILE included) for every AWS call",
+    )
+    .option("--external-id <id>", "with --role-arn: the external id the role's trust policy requires");
 
 const EXIT_HELP = (done: string) => `
 Exit codes:

@@ -6,6 +6,7 @@
  */
 import { Command, Option } from "commander";
 import { createAwsClients } from "../aws/clients.js";
+import { assumeRoleCredentials, cliRole } from "../aws/targets.js";
 import { discoverWorkloads, fetchSecurityGroups } from "../aws/discover.js";
 import { createEc2Port } from "../aws/ec2-sdk.js";
 import type { Ec2Port } from "../aws/ec2-port.js";
@@ -144,6 +145,11 @@ export function diagnoseCommand(): Command {
     .option("--service <name>", "with --cluster: a service to check (repeatable or comma-separated)", list)
     .option("--region <region>", "AWS region (default: the SDK's configuration)")
     .option("--endpoint-url <url>", "EC2 and ECS endpoint (default: the SDK's configuration, AWS_ENDPOINT_URL*)")
+    .option(
+      "--role-arn <arn>",
+      "assume this IAM role (on top of the SDK's credentials, AWS_PROFILE included) for every AWS call",
+    )
+    .option("--external-id <id>", "with --role-arn: the external id the role's trust policy requires")
     .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json"]).default("table"))
     .action(
       async (o: {
@@ -155,10 +161,22 @@ export function diagnoseCommand(): Command {
         region?: string;
         endpointUrl?: string;
         output: "table" | "json";
+        roleArn?: string;
+        externalId?: string;
       }) => {
+        const role = cliRole(o.roleArn, o.externalId);
         const aws = createAwsClients({
           ...(o.region ? { region: o.region } : {}),
           ...(o.endpointUrl ? { endpoint: o.endpointUrl } : {}),
+          ...(role
+            ? {
+                credentials: assumeRoleCredentials({
+                  account: role,
+                  ...(o.region ? { region: o.region } : {}),
+                  ...(o.endpointUrl ? { endpoint: o.endpointUrl } : {}),
+                }),
+              }
+            : {}),
         });
         try {
           const result = await runDiagnose(

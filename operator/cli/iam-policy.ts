@@ -23,6 +23,7 @@ interface Flags {
   discovery: boolean;
   adoption: boolean;
   readOnly: boolean;
+  assumeRole?: string[];
   out?: string;
 }
 
@@ -52,6 +53,11 @@ export function iamPolicyCommand(): Command {
     .option("--no-discovery", "no EcrAccess discovers from ECS (and no diagnose --cluster): leave out the ECS reads")
     .option("--adoption", "some network sets endpoints.adoptExisting: add the opt-in adoption statement", false)
     .option("--read-only", "reads only: for ecsnet diagnose, ecsnet plan and ObserveOnly networks", false)
+    .option(
+      "--assume-role <roleArns>",
+      "AwsAccount roles the operator assumes (ARNs or patterns, repeat or comma-separate): adds sts:AssumeRole on them",
+      collect,
+    )
     .option("--out <file>", "write the policy to this file instead of printing it")
     .addHelpText(
       "after",
@@ -73,6 +79,7 @@ export function iamPolicyCommand(): Command {
         ecsDiscovery: o.discovery,
         adoption: o.adoption,
         readOnly: o.readOnly,
+        ...(o.assumeRole !== undefined ? { assumeRoles: o.assumeRole } : {}),
       };
       const policy = iamPolicy(result.scope, features);
       if (result.placeholders.length > 0) {

@@ -5,6 +5,7 @@
 import { createAwsClients, scaledLimiter, type AwsClients } from "../aws/clients.js";
 import { createEc2Port } from "../aws/ec2-sdk.js";
 import type { Ec2Port } from "../aws/ec2-port.js";
+import { assumeRoleCredentials, type AccountTarget, type AwsTarget } from "../aws/targets.js";
 import type { PrivateEcsNetworkStatus } from "../api/private-ecs-network.js";
 import { ConditionType } from "../api/conditions.js";
 import { reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "../controllers/reconcile-network.js";
@@ -19,13 +20,20 @@ export interface LocalAws {
 /**
  * Build {@link LocalAws}. `region` overrides the SDK's region for specs that name none; `ec2RateScale` scales
  * the client-side EC2 limiter (as `ecsnet run --ec2-rate-scale`); `wrap` decorates each region's port
- * (progress tracking).
+ * (progress tracking); `role` (`--role-arn`, `--external-id`) is assumed on top of the SDK's own credentials
+ * for every call (the CLI works in one account; a manifest's spec.accountRef needs a cluster and is ignored).
  */
 export async function localAws(
-  opts: { region?: string; endpoint?: string; ec2RateScale?: number; wrap?: (port: Ec2Port) => Ec2Port } = {},
+  opts: {
+    region?: string;
+    endpoint?: string;
+    ec2RateScale?: number;
+    wrap?: (port: Ec2Port) => Ec2Port;
+    role?: AccountTarget;
+  } = {},
 ): Promise<LocalAws> {
   const clients = new Map<string, { aws: AwsClients; port: Ec2Port }>();
-  const forRegion = (region: string) => {
+  const forRegion = ({ region }: AwsTarget) => {
     let c = clients.get(region);
     if (!c) {
       const limiter = scaledLimiter(opts.ec2RateScale);
@@ -33,6 +41,15 @@ export async function localAws(
         region,
         ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
         ...(limiter ? { limiter } : {}),
+        ...(opts.role
+          ? {
+              credentials: assumeRoleCredentials({
+                account: opts.role,
+                region,
+                ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+              }),
+            }
+          : {}),
       });
       const port = createEc2Port(aws.ec2);
       c = { aws, port: opts.wrap ? opts.wrap(port) : port };

@@ -4,6 +4,7 @@
  * `ecsnet run` and `ecsnet demo` both start exactly this.
  */
 import type { Logger } from "pino";
+import type { AwsAccount } from "../api/aws-account.js";
 import type { EcrAccess } from "../api/ecr-access.js";
 import { Kinds } from "../api/group.js";
 import type { PrivateEcsNetwork } from "../api/private-ecs-network.js";
@@ -13,8 +14,18 @@ import type { Ec2Port } from "../aws/ec2-port.js";
 import { createEcsPort } from "../aws/ecs-sdk.js";
 import type { EcsPort } from "../aws/ecs-port.js";
 import { ObserveSnapshot } from "../aws/snapshot.js";
+import {
+  accountLabel,
+  assumeRoleCredentials,
+  callerAccount,
+  roleIdentity,
+  targetKey,
+  type AwsTarget,
+} from "../aws/targets.js";
+import { accountSource, awsAccountReconciler, type NamespaceObject } from "../controllers/accounts.js";
 import { ContributionStore, ecrAccessReconciler } from "../controllers/ecr-access.js";
 import { networkReconciler } from "../controllers/private-ecs-network.js";
+import { accountFor } from "../controllers/reconcile-network.js";
 import { SweepCoordinator, type SweepTarget } from "../controllers/sweep.js";
 import { validateSpec } from "../api/validate.js";
 import { KubeClient, loadKubeConfig, type KubeConfigSource, type KubeObject } from "../kube/client.js";
@@ -24,6 +35,9 @@ import { LeaseElector, kubeLeaseStore } from "../kube/lease.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { Controller } from "../runtime/controller.js";
 import { Manager } from "../runtime/manager.js";
+
+/** Namespaces, read for their labels (the AwsAccount namespace selector and default-account label). */
+const NAMESPACES = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false } as const;
 
 /** Everything an operator instance needs; defaults are the Deployment's. */
 export interface OperatorOptions {
@@ -96,39 +110,92 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     });
   const networks = informer<PrivateEcsNetwork>(Kinds.PrivateEcsNetwork);
   const accesses = informer<EcrAccess>(Kinds.EcrAccess);
+  // AwsAccounts and Namespaces (the tenant boundary's inputs): cluster-wide, whatever the namespace and
+  // selector of this instance, since an account's rules and a namespace's labels are not sharded.
+  const awsAccounts = new Informer<AwsAccount & KubeObject>({
+    client: kube,
+    resource: Kinds.AwsAccount,
+    logger: o.logger.child({ informer: Kinds.AwsAccount.plural }),
+    metrics,
+  });
+  const namespaces = new Informer<NamespaceObject & KubeObject>({
+    client: kube,
+    resource: NAMESPACES,
+    logger: o.logger.child({ informer: "namespaces" }),
+    metrics,
+  });
   metrics.observeObjects(Kinds.PrivateEcsNetwork.kind, () => networks.list());
   metrics.observeObjects(Kinds.EcrAccess.kind, () => accesses.list());
 
-  // AWS clients per region, each region with one limiter shared by every object: EC2's buckets are per
-  // account and region, so one object cannot have a budget of its own, and one region's calls never slow
-  // another's.
-  // Each entry also keeps the shared observe snapshot of its EC2 client (aws/snapshot.ts).
-  const clients = new Map<string, { aws: AwsClients; ec2: Ec2Port; ecs: EcsPort; snapshot: ObserveSnapshot }>();
-  const forRegion = (region: string) => {
-    let c = clients.get(region);
+  // AWS clients per account and region (aws/targets.ts targetKey), each with one limiter shared by every object:
+  // EC2's buckets are per account and region, so one object cannot have a budget of its own, and one
+  // account's or region's calls never slow another's. Each entry also keeps the shared observe snapshot of
+  // its EC2 client (aws/snapshot.ts). An account's clients assume its role (credentials
+  // cached and refreshed by the SDK); a changed role (AwsAccount spec edit) gets new clients.
+  const clients = new Map<
+    string,
+    { aws: AwsClients; ec2: Ec2Port; ecs: EcsPort; role: string; snapshot: ObserveSnapshot }
+  >();
+  const forTarget = (t: AwsTarget) => {
+    const key = targetKey(t);
+    let c = clients.get(key);
+    if (c && c.role !== roleIdentity(t.account)) {
+      c.aws.limiter.close();
+      c.aws.destroy();
+      c = undefined;
+    }
     if (!c) {
+      const account = accountLabel(t);
       const limiter = scaledLimiter(o.ec2RateScale);
       const aws = createAwsClients({
-        region,
+        region: t.region,
         ...(o.aws?.endpoint ? { endpoint: o.aws.endpoint } : {}),
-        ...(o.aws?.credentials ? { credentials: o.aws.credentials } : {}),
+        ...credentialsFor(t),
         ...(limiter ? { limiter } : {}),
         onCall: (r) => {
           metrics.awsApiCallsTotal
-            .labels({ service: r.service, operation: r.operation, outcome: r.outcome === "ok" ? "success" : r.outcome })
+            .labels({
+              service: r.service,
+              operation: r.operation,
+              outcome: r.outcome === "ok" ? "success" : r.outcome,
+              account,
+            })
             .inc();
           metrics.awsApiCallDuration
-            .labels({ service: r.service, operation: r.operation })
+            .labels({ service: r.service, operation: r.operation, account })
             .observe(r.durationMs / 1000);
         },
       });
       const ec2 = createEc2Port(aws.ec2);
-      c = { aws, ec2, ecs: createEcsPort(aws.ecs), snapshot: new ObserveSnapshot(ec2) };
-      clients.set(region, c);
+      c = { aws, ec2, ecs: createEcsPort(aws.ecs), role: roleIdentity(t.account), snapshot: new ObserveSnapshot(ec2) };
+      clients.set(key, c);
     }
     return c;
   };
-  const awsDeps = { ec2For: (r: string) => forRegion(r).ec2, defaultRegion: o.defaultRegion, now: () => new Date() };
+  // ecsnet's own credentials (explicit, or the SDK's chain), or an account's role assumed on top of them.
+  function credentialsFor(t: AwsTarget) {
+    const own = o.aws?.credentials;
+    if (t.account === null) return own ? { credentials: own } : {};
+    const account = t.account.name;
+    return {
+      credentials: assumeRoleCredentials({
+        account: t.account,
+        region: t.region,
+        ...(o.aws?.endpoint ? { endpoint: o.aws.endpoint } : {}),
+        ...(own ? { masterCredentials: own } : {}),
+        onAssume: (ok) => metrics.awsAssumeRoleTotal.labels({ account, outcome: ok ? "success" : "error" }).inc(),
+      }),
+    };
+  }
+  const verifyRole = async (account: NonNullable<AwsTarget["account"]>, region: string) => ({
+    accountId: await callerAccount({
+      region,
+      ...(o.aws?.endpoint ? { endpoint: o.aws.endpoint } : {}),
+      ...credentialsFor({ region, account }),
+    }),
+  });
+  const accountsOf = accountSource(awsAccounts, namespaces);
+  const awsDeps = { ec2For: (t: AwsTarget) => forTarget(t).ec2, defaultRegion: o.defaultRegion, now: () => new Date() };
   const requeue = { resyncMs: o.resyncMs, pendingRequeueMs: o.pendingRequeueMs };
   // Converged networks are watched by the shared sweep; their own requeue is only the long full observe.
   const networkRequeue = { ...requeue, convergedMs: o.fullObserveMs ?? FULL_OBSERVE_MS };
@@ -140,7 +207,12 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   // The sweep's callbacks run only after start, when networkController exists.
   const sweep: SweepCoordinator = new SweepCoordinator({
     intervalMs: o.resyncMs,
-    targets: () => sweepTargets(networks.list(), o.defaultRegion, (r) => forRegion(r).snapshot),
+    targets: () =>
+      sweepTargets(networks.list(), o.defaultRegion, (n, region) => {
+        // The sweep reads an object's account only where the tenant boundary lets it (never refused ones).
+        const decision = accountFor(accountsOf.choose(n.metadata.namespace ?? "", n.spec?.accountRef?.name), region);
+        return decision.ok ? forTarget({ region, account: decision.account }).snapshot : null;
+      }),
     enqueue: (k) => networkController.enqueue(k),
     active: () => networkController.running,
     logger: o.logger.child({ component: "sweep" }),
@@ -159,6 +231,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       requeue: networkRequeue,
       sweep,
       metrics,
+      accounts: accountsOf,
     }),
   });
   const accessController = new Controller({
@@ -172,11 +245,47 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       store,
       kube,
       aws: awsDeps,
-      ecsFor: (r) => forRegion(r).ecs,
+      ecsFor: (t) => forTarget(t).ecs,
+      accounts: accountsOf,
       enqueueNetwork: (k) => networkController.enqueue(k),
       requeue: accessRequeue,
     }),
   });
+  const accountController = new Controller({
+    name: "awsaccount",
+    concurrency: 1,
+    logger: o.logger,
+    metrics,
+    reconcile: awsAccountReconciler({
+      cache: awsAccounts,
+      kube,
+      verify: verifyRole,
+      now: () => new Date(),
+      forget: (name) => {
+        for (const [key, c] of clients) {
+          if (!key.startsWith(`${name}/`)) continue;
+          clients.delete(key);
+          c.aws.limiter.close();
+          c.aws.destroy();
+        }
+      },
+    }),
+  });
+  // An AwsAccount or a Namespace changed: the objects that may use it decide again (allowed or not).
+  const networksUsing = (accountOrNamespace: string) =>
+    networks
+      .list()
+      .filter(
+        (n) =>
+          n.metadata.namespace === accountOrNamespace ||
+          usesAccount(n.metadata.namespace ?? "", n.spec?.accountRef?.name, accountOrNamespace),
+      )
+      .map((n) => `${n.metadata.namespace}/${n.metadata.name}`);
+  const usesAccount = (namespace: string, ref: string | undefined, account: string) => {
+    const choice = accountsOf.choose(namespace, ref);
+    return "named" in choice && choice.named.name === account;
+  };
+
   // A network change re-runs the checks of the EcrAccess objects that go through it.
   const accessesOf = (networkKey: string) =>
     accesses
@@ -202,6 +311,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       { source: networks, controller: networkController },
       { source: networks, controller: accessController, map: accessesOf },
       { source: accesses, controller: accessController },
+      { source: awsAccounts, controller: accountController },
+      { source: awsAccounts, controller: networkController, map: networksUsing },
+      { source: namespaces, controller: networkController, map: networksUsing },
     ],
     ...(elector ? { elector } : {}),
     logger: o.logger,
@@ -237,7 +349,7 @@ const ECR_ACCESS_RESYNC_MS = 5 * 60 * 1000;
 export function sweepTargets(
   list: readonly PrivateEcsNetwork[],
   defaultRegion: string,
-  snapshotFor: (region: string) => ObserveSnapshot,
+  snapshotFor: (network: PrivateEcsNetwork, region: string) => ObserveSnapshot | null,
 ): SweepTarget[] {
   return list.flatMap((n) => {
     if (n.metadata.deletionTimestamp) return [];
@@ -247,6 +359,8 @@ export function sweepTargets(
     const region = spec.region ?? defaultRegion;
     const namespace = n.metadata.namespace ?? "";
     const name = n.metadata.name ?? "";
+    const snapshot = snapshotFor(n, region);
+    if (snapshot === null) return [];
     return [
       {
         key: `${namespace}/${name}`,
@@ -255,7 +369,7 @@ export function sweepTargets(
         region,
         givenSecurityGroupIds: spec.securityGroup.groupIds ?? [],
         givenAllocationIds: spec.egress.natGateway?.elasticIpAllocationIds ?? [],
-        snapshot: snapshotFor(region),
+        snapshot,
       },
     ];
   });

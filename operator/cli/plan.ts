@@ -3,6 +3,7 @@
  * Exit codes as terraform's -detailed-exitcode (exit-codes.ts): 0 nothing to do, 2 changes to make (or
  * resources still becoming available), 1 error: invalid, blocked (with every reason), or AWS unreachable.
  */
+import { cliRole } from "../aws/targets.js";
 import { Command, Option } from "commander";
 import { validateSpec } from "../api/validate.js";
 import { reconcileNetwork, type NetworkOutcome } from "../controllers/reconcile-network.js";
@@ -17,6 +18,15 @@ export function planExitCode(out: NetworkOutcome): ExitCode {
   return out.plan.actions.length > 0 || out.plan.pending.length > 0 ? ExitCode.Changes : ExitCode.Ok;
 }
 
+/** The flags of `plan`. */
+interface PlanFlags {
+  file: string;
+  region?: string;
+  output: "text" | "json";
+  roleArn?: string;
+  externalId?: string;
+}
+
 const rank = (c: ExitCode) => (c === ExitCode.Error ? 2 : c === ExitCode.Changes ? 1 : 0);
 
 /** The `plan` command. */
@@ -25,6 +35,11 @@ export function planCommand(): Command {
     .description("show the AWS changes a PrivateEcsNetwork needs (changes nothing; exit 2 when there are changes)")
     .requiredOption("-f, --file <path>", "YAML or JSON file with one or more PrivateEcsNetwork objects")
     .option("--region <region>", "region for specs that name none (default: the AWS SDK's configuration)")
+    .option(
+      "--role-arn <arn>",
+      "assume this IAM role (on top of the SDK's credentials, AWS_PROFILE included) for every AWS call",
+    )
+    .option("--external-id <id>", "with --role-arn: the external id the role's trust policy requires")
     .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",
@@ -34,7 +49,8 @@ Exit codes (as terraform plan -detailed-exitcode):
   2  changes to make, or resources still becoming available (apply would make or wait for them)
   1  error: invalid file, a spec that cannot be acted on (every reason is printed), AWS unreachable`,
     )
-    .action(async (o: { file: string; region?: string; output: "text" | "json" }) => {
+    .action(async (o: PlanFlags) => {
+      const role = cliRole(o.roleArn, o.externalId);
       const networks = await readNetworks(o.file);
       let exit: ExitCode = ExitCode.Ok;
       const worse = (c: ExitCode) => (exit = rank(c) > rank(exit) ? c : exit);
@@ -50,7 +66,7 @@ Exit codes (as terraform plan -detailed-exitcode):
         return false;
       });
       if (valid.length > 0) {
-        const aws = await localAws(o.region ? { region: o.region } : {});
+        const aws = await localAws({ ...(o.region ? { region: o.region } : {}), ...(role ? { role } : {}) });
         try {
           for (const m of valid) {
             const title = `PrivateEcsNetwork ${m.owner.namespace}/${m.owner.name}`;

@@ -18,6 +18,7 @@ import type { Contribution, OwnerRef } from "../core/model.js";
 import { ecrAccessNeeds, toContribution, type WorkloadNeeds } from "../core/workload-needs.js";
 import { ClusterNotFoundError, discoverWorkloads, fetchSecurityGroups } from "../aws/discover.js";
 import type { EcsPort } from "../aws/ecs-port.js";
+import type { AwsTarget } from "../aws/targets.js";
 import { classifyAwsError } from "../aws/errors.js";
 import { observe } from "../aws/observe.js";
 import { resolveTopology } from "../aws/topology.js";
@@ -26,7 +27,8 @@ import type { KubeClient } from "../kube/client.js";
 import { done, requeueAfter, type ReconcileResult } from "../runtime/result.js";
 import type { Reconcile } from "../runtime/controller.js";
 import type { ContributionSource, ObjectCache } from "./private-ecs-network.js";
-import type { NetworkDeps } from "./reconcile-network.js";
+import { accountFor, type NetworkDeps } from "./reconcile-network.js";
+import type { AccountSource } from "./accounts.js";
 import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
 import { statusChanged } from "../core/status.js";
 import { statusPatch } from "./status-patch.js";
@@ -102,7 +104,10 @@ export interface EcrAccessControllerDeps {
   readonly store: ContributionStore;
   readonly kube: KubeClient;
   readonly aws: NetworkDeps;
-  readonly ecsFor: (region: string) => EcsPort;
+  /** The ECS adapter for an account and region. */
+  readonly ecsFor: (target: AwsTarget) => EcsPort;
+  /** Which AwsAccount each object uses (controllers/accounts.ts); absent: ecsnet's own credentials for all. */
+  readonly accounts?: AccountSource;
   /** Enqueue a network key (`namespace/name`) after its contributions changed. */
   readonly enqueueNetwork: (key: string) => void;
   readonly requeue: RequeueConfig;
@@ -159,12 +164,28 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
       return requeueAfter(deps.requeue.resyncMs);
     }
     const region = network.spec.region ?? deps.aws.defaultRegion;
+    // The tenant boundary (pure), before any AWS call: the network's account for EC2 reads of its VPC, and
+    // this access's own account (spec.accountRef, default the network's) for its ECS calls.
+    const networkRef = network.spec.accountRef?.name;
+    const ec2Account = accountFor(deps.accounts?.choose(namespace, networkRef), region);
+    const ecsAccount = accountFor(deps.accounts?.choose(namespace, spec.accountRef?.name ?? networkRef), region);
+    const refused = [ecsAccount, ec2Account].find((d) => !d.ok);
+    if (refused && !refused.ok) {
+      settle(networkKey);
+      await write({ problem: { reason: refused.reason, message: refused.message, stalled: true } });
+      return requeueAfter(deps.requeue.resyncMs);
+    }
+    const ecsTarget: AwsTarget = { region, account: ecsAccount.ok ? ecsAccount.account : null };
+    const ec2Target: AwsTarget = { region, account: ec2Account.ok ? ec2Account.account : null };
 
     // discover → needs (pure) → contribution
     let needs: WorkloadNeeds;
     try {
       const discovered = spec.ecs
-        ? await discoverWorkloads(deps.ecsFor(region), { cluster: spec.ecs.cluster, services: spec.ecs.services ?? [] })
+        ? await discoverWorkloads(deps.ecsFor(ecsTarget), {
+            cluster: spec.ecs.cluster,
+            services: spec.ecs.services ?? [],
+          })
         : null;
       needs = ecrAccessNeeds(spec, discovered, { region });
     } catch (err) {
@@ -188,7 +209,7 @@ export function ecrAccessReconciler(deps: EcrAccessControllerDeps): Reconcile {
     deps.store.set(key, networkKey, contribution).forEach(deps.enqueueNetwork);
 
     // checks (pure) over the network's VPC as it is now
-    const ec2 = deps.aws.ec2For(region);
+    const ec2 = deps.aws.ec2For(ec2Target);
     const owner: OwnerRef = { namespace, name: spec.networkRef.name, uid: network.metadata.uid ?? "" };
     // Right after the network's spec changed (new subnets, say), read the VPC's layout now, not from the cache.
     const fresh = network.status?.observedGeneration !== network.metadata.generation;

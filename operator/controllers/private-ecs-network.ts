@@ -20,7 +20,8 @@ import type { Metrics } from "../observability/metrics.js";
 import { done, requeueAfter, type ReconcileResult } from "../runtime/result.js";
 import type { Reconcile, ReconcileContext } from "../runtime/controller.js";
 import { withAbortSignal } from "../aws/abort-scope.js";
-import { reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "./reconcile-network.js";
+import { accountFor, reconcileNetwork, type NetworkDeps, type NetworkOutcome } from "./reconcile-network.js";
+import type { AccountSource } from "./accounts.js";
 import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
 import { statusPatch } from "./status-patch.js";
 import { ChangeReason, ConvergenceMemory, changeReason } from "./change-reason.js";
@@ -52,6 +53,8 @@ export interface NetworkControllerDeps {
   readonly metrics?: Metrics;
   /** The shared drift sweep, when one runs: sweep-enqueued reconciles read from its snapshot. */
   readonly sweep?: SweepHooks;
+  /** Which AwsAccount each object uses (controllers/accounts.ts); absent: ecsnet's own credentials for all. */
+  readonly accounts?: AccountSource;
   /** Random number in [0,1) for requeue jitter; default Math.random. */
   readonly rand?: () => number;
 }
@@ -78,8 +81,12 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
     const deleting = Boolean(obj.metadata.deletionTimestamp);
     if (deleting && !hasFinalizer(obj as KubeObject, FINALIZER)) return done;
 
-    // finalizer before the first AWS mutation (only for a valid spec: an invalid one never reaches AWS).
-    if (!deleting && !hasFinalizer(obj as KubeObject, FINALIZER) && validateSpec("PrivateEcsNetwork", obj.spec).ok) {
+    // finalizer before the first AWS mutation (only for a valid spec in an account it may use: anything else
+    // never reaches AWS, so deleting it needs no cleanup and must not wait for one).
+    const account = deps.accounts?.choose(namespace, obj.spec?.accountRef?.name);
+    const valid = validateSpec("PrivateEcsNetwork", obj.spec);
+    const mayReachAws = valid.ok && accountFor(account, valid.spec.region ?? deps.aws.defaultRegion).ok;
+    if (!deleting && !hasFinalizer(obj as KubeObject, FINALIZER) && mayReachAws) {
       obj = (await addFinalizer({
         client: deps.kube,
         resource: R,
@@ -111,6 +118,7 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
         dryRun: false,
         signal: ctx.signal,
         ...(reads ? { reads } : {}),
+        ...(account ? { account } : {}),
       }),
     );
     // A missing VPC is a slice too: the sweep then notices the VPC appearing.

@@ -17,6 +17,14 @@ import { plan as planChanges } from "../core/plan.js";
 import { planDeletion } from "../core/plan-deletion.js";
 import { deriveStatus } from "../core/status.js";
 import type { Ec2Port } from "../aws/ec2-port.js";
+import type { AwsTarget } from "../aws/targets.js";
+import {
+  decideAccount,
+  type AccountDecision,
+  type AccountTarget,
+  type NamespaceFacts,
+} from "../core/account-access.js";
+import type { AwsAccountSpec } from "../api/aws-account.js";
 import { isVpcNotFound, resolveTopology } from "../aws/topology.js";
 import { observe } from "../aws/observe.js";
 import { apply } from "../aws/apply.js";
@@ -25,10 +33,10 @@ import { withholdUnseen } from "../core/plan-expectations.js";
 import type { CreationExpectations } from "./expectations.js";
 import { processExpectations } from "./expectations.js";
 
-/** What one reconcile needs from outside: the EC2 adapter for the object's region, and the clock. */
+/** What one reconcile needs from outside: the EC2 adapter for the object's account and region, and the clock. */
 export interface NetworkDeps {
-  /** The EC2 adapter for a region (clients are cached per region by the caller). */
-  readonly ec2For: (region: string) => Ec2Port;
+  /** The EC2 adapter for an account and region (clients are cached per aws/targets.ts targetKey by the caller). */
+  readonly ec2For: (target: AwsTarget) => Ec2Port;
   /** The region used when the spec names none (operator flag, then the SDK's configuration). */
   readonly defaultRegion: string;
   readonly now: () => Date;
@@ -55,6 +63,32 @@ export interface NetworkInput {
   readonly reads?: Ec2Port;
   /** Aborted when this instance must stop writing (lost leadership, shutdown): no AWS mutation starts after. */
   readonly signal?: AbortSignal;
+  /**
+   * The account to work in. Absent: ecsnet's own credentials (as without accounts). `direct`: a role given by
+   * the person running the CLI (`--role-arn`), no tenant rule. `named`: the AwsAccount the object uses, decided
+   * by the tenant boundary (core/account-access.ts) before any AWS call.
+   */
+  readonly account?: AccountChoice;
+}
+
+/** How the object's account is chosen (see {@link NetworkInput.account}). */
+export type AccountChoice =
+  | { readonly direct: AccountTarget }
+  | {
+      readonly named: {
+        /** The AwsAccount's name (spec.accountRef or the namespace label); undefined: none. */
+        readonly name: string | undefined;
+        /** Its spec; undefined when it does not exist. */
+        readonly spec: AwsAccountSpec | undefined;
+        readonly namespace: NamespaceFacts;
+      };
+    };
+
+/** The account decision for a region: the direct role as is, a named account through the tenant boundary. */
+export function accountFor(choice: AccountChoice | undefined, region: string): AccountDecision {
+  if (choice === undefined) return { ok: true, account: null };
+  if ("direct" in choice) return { ok: true, account: choice.direct };
+  return decideAccount({ ...choice.named, region });
 }
 
 /** Everything one reconcile learned and did; the caller writes `status` and schedules the next run. */
@@ -97,7 +131,14 @@ export async function reconcileNetwork(deps: NetworkDeps, input: NetworkInput): 
     return { ...empty, spec, status, stalled: false, deletionComplete: true };
   }
   const region = spec.region ?? deps.defaultRegion;
-  const ec2 = deps.ec2For(region);
+  // the tenant boundary (pure): an account this namespace or region may not use is refused before any call,
+  // STS included. The message names the rule, never the account's ids (core/account-access.ts).
+  const decision = accountFor(input.account, region);
+  if (!decision.ok) {
+    const error = { class: "terminal" as const, code: decision.reason, message: decision.message };
+    return { ...empty, spec, status: statusWithoutPlan({ error }), stalled: true, deletionComplete: false };
+  }
+  const ec2 = deps.ec2For({ region, account: decision.account });
   const reads = input.reads ?? ec2;
 
   // resolve topology → desired (pure) → observe
@@ -164,7 +205,10 @@ async function teardownByTags(
   if (vpcId === null || raw.deletionPolicy === "Retain")
     return { ...empty, status, stalled: true, deletionComplete: true };
   const region = typeof raw.region === "string" && raw.region !== "" ? raw.region : deps.defaultRegion;
-  const ec2 = deps.ec2For(region);
+  const decision = accountFor(input.account, region);
+  // Not allowed in that account: nothing may be touched there, so nothing can be torn down from here.
+  if (!decision.ok) return { ...empty, status, stalled: true, deletionComplete: false };
+  const ec2 = deps.ec2For({ region, account: decision.account });
   let topology: Topology;
   try {
     topology = await resolveTopology(ec2, { vpcId, region });

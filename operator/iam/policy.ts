@@ -121,6 +121,13 @@ export function iamPolicy(scope: IamScope, features: IamFeatures): PolicyDocumen
   const on = (...actions: (string | false)[]): string[] => actions.filter((a): a is string => a !== false);
 
   const s: (PolicyStatement | false)[] = [
+    // AwsAccounts: the operator's own role assumes the target roles (docs/accounts.md); nothing else of STS.
+    (features.assumeRoles?.length ?? 0) > 0 && {
+      Sid: "AssumeAwsAccountRoles",
+      Effect: "Allow",
+      Action: ["sts:AssumeRole"],
+      Resource: [...features.assumeRoles!],
+    },
     // Reads. EC2's Describe calls take no resource ARN; the region is all IAM can scope them by.
     { Sid: "DescribeInScopeRegions", Effect: "Allow", Action: EC2_DESCRIBE, Resource: "*", Condition: inRegions },
     features.ecsDiscovery && {

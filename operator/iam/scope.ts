@@ -26,6 +26,11 @@ export interface IamFeatures {
   readonly ecsDiscovery: boolean;
   /** Reads only: for `ecsnet diagnose`, `ecsnet plan` and ObserveOnly networks. */
   readonly readOnly: boolean;
+  /**
+   * The AwsAccount roles the operator assumes (role ARNs, or a pattern such as
+   * `arn:aws:iam::*:role/ecsnet-target`): adds sts:AssumeRole on exactly those. Default none.
+   */
+  readonly assumeRoles?: readonly string[];
 }
 
 /**

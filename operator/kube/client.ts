@@ -12,6 +12,7 @@
  */
 import { statSync } from "node:fs";
 import {
+  CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
   PatchStrategy,
@@ -25,7 +26,7 @@ export { KubeConfig };
 
 /** Identifies a resource type: enough to build its URLs. Kinds are defined elsewhere (api/group.ts). */
 export interface ResourceRef {
-  /** API group, e.g. "ecsnet.dev" or "coordination.k8s.io". The core "" group is not supported here. */
+  /** API group, e.g. "ecsnet.dev" or "coordination.k8s.io". Of the core "" group only Namespaces are served (list). */
   readonly group: string;
   readonly version: string;
   /** Lower-case plural used in URLs, e.g. "privateecsnetworks". */
@@ -171,10 +172,12 @@ const jsonPatch = () => setHeaderOptions("Content-Type", PatchStrategy.JsonPatch
 export class KubeClient {
   readonly kubeConfig: KubeConfig;
   private readonly api: CustomObjectsApi;
+  private readonly core: CoreV1Api;
 
   constructor(kubeConfig: KubeConfig) {
     this.kubeConfig = kubeConfig;
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
   }
 
   /** The object, or `undefined` if it does not exist (404). */
@@ -201,6 +204,11 @@ export class KubeClient {
   }): Promise<{ items: T[]; resourceVersion: string }> {
     const sel = o.labelSelector === undefined ? {} : { labelSelector: o.labelSelector };
     try {
+      if (o.resource.group === "" && o.resource.plural === "namespaces") {
+        // Namespaces (their labels decide AwsAccount use): the one core resource the operator lists.
+        const ns = await this.core.listNamespace(sel);
+        return { items: ns.items as unknown as T[], resourceVersion: ns.metadata?.resourceVersion ?? "" };
+      }
       const list = (await (o.namespace !== undefined && o.resource.namespaced
         ? this.api.listNamespacedCustomObject({ ...coords(o.resource), namespace: o.namespace, ...sel })
         : this.api.listClusterCustomObject({ ...coords(o.resource), ...sel }))) as {

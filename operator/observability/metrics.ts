@@ -34,8 +34,15 @@ export interface Metrics {
   readonly workqueueRetriesTotal: Counter<"name">;
   readonly workqueueQueueDuration: Histogram<"name">;
   readonly workqueueWorkDuration: Histogram<"name">;
-  readonly awsApiCallsTotal: Counter<"service" | "operation" | "outcome">;
-  readonly awsApiCallDuration: Histogram<"service" | "operation">;
+  /**
+   * `account`: the AwsAccount's name, or `_operator` for ecsnet's own credentials. The name, not the id: it is
+   * what a person wrote and alerts on, it is bounded by the AwsAccounts a cluster admin creates, and the
+   * account id stays out of a scrape that tenants may read.
+   */
+  readonly awsApiCallsTotal: Counter<"service" | "operation" | "outcome" | "account">;
+  readonly awsApiCallDuration: Histogram<"service" | "operation" | "account">;
+  /** sts:AssumeRole calls the credential providers made, per AwsAccount name and outcome (success, error). */
+  readonly awsAssumeRoleTotal: Counter<"account" | "outcome">;
   readonly driftRepairsTotal: Counter<"component">;
   readonly leader: Gauge<"name">;
   readonly informerRestartsTotal: Counter<"resource">;
@@ -52,8 +59,8 @@ export interface Metrics {
   initQueue(name: string): void;
   /** Zero `ecsnet_informer_restarts_total` for a resource. Idempotent. */
   initInformer(resource: string): void;
-  /** Zero the AWS call counters for the given operations of a service. Idempotent. */
-  initAwsOperations(service: string, operations: readonly string[]): void;
+  /** Zero the AWS call counters for the given operations of a service (account default `_operator`). Idempotent. */
+  initAwsOperations(service: string, operations: readonly string[], account?: string): void;
   /** Zero `ecsnet_drift_repairs_total` for the given components. Idempotent. */
   initDriftComponents(components: readonly string[]): void;
 }
@@ -129,15 +136,21 @@ export function createMetrics(registry: Registry = new Registry(), opts: Metrics
     }),
     awsApiCallsTotal: new Counter({
       name: "ecsnet_aws_api_calls_total",
-      help: "AWS API calls by service, operation and outcome.",
-      labelNames: ["service", "operation", "outcome"] as const,
+      help: "AWS API calls by service, operation, outcome and account (AwsAccount name, _operator: own credentials).",
+      labelNames: ["service", "operation", "outcome", "account"] as const,
       registers: r,
     }),
     awsApiCallDuration: new Histogram({
       name: "ecsnet_aws_api_call_duration_seconds",
       help: "AWS API call latency.",
-      labelNames: ["service", "operation"] as const,
+      labelNames: ["service", "operation", "account"] as const,
       buckets: seconds,
+      registers: r,
+    }),
+    awsAssumeRoleTotal: new Counter({
+      name: "ecsnet_aws_assume_role_total",
+      help: "sts:AssumeRole calls made for AwsAccounts (credential refreshes included), by account and outcome.",
+      labelNames: ["account", "outcome"] as const,
       registers: r,
     }),
     driftRepairsTotal: new Counter({
@@ -197,11 +210,11 @@ export function createMetrics(registry: Registry = new Registry(), opts: Metrics
     initInformer(resource) {
       m.informerRestartsTotal.labels({ resource }).inc(0);
     },
-    initAwsOperations(service, operations) {
+    initAwsOperations(service, operations, account = "_operator") {
       for (const operation of operations) {
         for (const outcome of Object.values(AwsCallOutcome))
-          m.awsApiCallsTotal.labels({ service, operation, outcome }).inc(0);
-        m.awsApiCallDuration.zero({ service, operation });
+          m.awsApiCallsTotal.labels({ service, operation, outcome, account }).inc(0);
+        m.awsApiCallDuration.zero({ service, operation, account });
       }
     },
     initDriftComponents(components) {

@@ -176,12 +176,12 @@ describe("ecsnet run says why it cannot work", () => {
       const r = await run(kubeconfig, ["--no-leader-elect"]);
       const why = await notReadyBecause(
         r,
-        /^(?=[\s\S]*does not serve privateecsnetworks)(?=[\s\S]*does not serve ecraccesses)/,
+        /^(?=[\s\S]*does not serve privateecsnetworks)(?=[\s\S]*does not serve ecraccesses)(?=[\s\S]*does not serve awsaccounts)/,
       );
       expect(why).toContain("install the CRDs: kubectl apply -f crds/");
       expect((await probe(r.port, "/healthz")).status).toBe(200);
-      const lines = expectOneLinePerCause(r, "CrdNotInstalled", 2);
-      expect(lines.map((l) => l.informer).sort()).toEqual(["ecraccesses", "privateecsnetworks"]);
+      const lines = expectOneLinePerCause(r, "CrdNotInstalled", 3);
+      expect(lines.map((l) => l.informer).sort()).toEqual(["awsaccounts", "ecraccesses", "privateecsnetworks"]);
     } finally {
       await kube.close();
     }
@@ -212,6 +212,7 @@ describe("ecsnet run says why it cannot work", () => {
     expect(why).toContain(`at ${kube.url}`);
     expect((await probe(r.port, "/healthz")).status).toBe(200);
     // Two informers and the elector each explain it once.
-    expectOneLinePerCause(r, "ApiServerUnreachable", 3);
+    // One line per informer (networks, accesses, AwsAccounts, Namespaces) and one for the Lease.
+    expectOneLinePerCause(r, "ApiServerUnreachable", 5);
   });
 });

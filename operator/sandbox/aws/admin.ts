@@ -9,6 +9,7 @@ import { settle } from "./lifecycle.js";
 import type { SeedName, SeedResult } from "./seeds.js";
 import { seedTwoAzVpc } from "./seeds.js";
 import type { Ctx, World } from "./state.js";
+import type { SandboxRole } from "./sts.js";
 import { emptyWorld } from "./state.js";
 
 /** Test and benchmark controls of a running sandbox. */
@@ -35,6 +36,25 @@ export interface SandboxAdmin {
   setServiceAzs(shortName: string, azs: string[] | null): void;
   /** A JSON-serialisable snapshot of the EC2 world and the ECS state. */
   dump(): unknown;
+  /**
+   * The admin of another account of this sandbox (created empty on first use; its ids never collide with
+   * another account's). Its calls() count only requests made with credentials of a role in that account
+   * (including the AssumeRole calls for those roles); faults, mutations and parked calls are shared.
+   */
+  account(accountId: string): SandboxAdmin;
+  /** Declare (or replace) an IAM role STS may issue credentials for (sts.ts). */
+  declareRole(role: SandboxRole): void;
+  /** The declared roles. */
+  roles(): SandboxRole[];
+}
+
+/** The sandbox-wide parts every account's admin shares (server.ts owns them). */
+export interface SharedAdmin {
+  account(accountId: string): SandboxAdmin;
+  declareRole(role: SandboxRole): void;
+  roles(): SandboxRole[];
+  /** Reset everything beyond this account: the other accounts and STS (only the default account's reset does). */
+  resetOthers?(): void;
 }
 
 /** The mutable pieces the admin controls, owned by the server. */
@@ -47,6 +67,7 @@ export interface AdminDeps {
   parked: ParkedCall[];
   clearBuckets(): void;
   ecs: EcsSandbox;
+  shared: SharedAdmin;
 }
 
 const EMPTY_SEED: SeedResult = {
@@ -71,6 +92,7 @@ export function createAdmin(d: AdminDeps): SandboxAdmin {
       d.parked.length = 0;
       d.clearBuckets();
       d.ecs.reset();
+      d.shared.resetOthers?.();
     },
     seed(name) {
       if (name === "empty") {
@@ -104,6 +126,9 @@ export function createAdmin(d: AdminDeps): SandboxAdmin {
       else d.ctx.world.serviceAzs.set(shortName, [...azs]);
     },
     dump: () => ({ ec2: dumpWorld(d.ctx.world), ecs: d.ecs.dump() }),
+    account: (id) => d.shared.account(id),
+    declareRole: (r) => d.shared.declareRole(r),
+    roles: () => d.shared.roles(),
   };
   return admin;
 }
@@ -119,7 +144,9 @@ function dumpWorld(w: World): unknown {
 
 /**
  * Serves `/_sandbox/*`: POST reset, POST seed {name}, POST faults {...}, GET/DELETE calls, GET state,
- * POST settle, POST service-azs {service, azs}, GET mutations, GET parked. Returns undefined for an unknown route.
+ * POST settle, POST service-azs {service, azs}, GET mutations, GET parked, POST roles {arn, trustedPrincipals?,
+ * externalId?, maxSessionDurationSeconds?}, GET roles; and every route of one account under
+ * `/_sandbox/accounts/ACCOUNT_ID/...` (e.g. POST .../seed, GET .../calls). Returns undefined for an unknown route.
  */
 export function handleAdminRequest(
   admin: SandboxAdmin,
@@ -127,6 +154,8 @@ export function handleAdminRequest(
   path: string,
   body: string,
 ): { status: number; json: unknown } | undefined {
+  const perAccount = /^\/_sandbox\/accounts\/(\d{12})(\/.*)$/.exec(path);
+  if (perAccount) return handleAdminRequest(admin.account(perAccount[1]!), method, `/_sandbox${perAccount[2]}`, body);
   const input = body.trim() ? (JSON.parse(body) as Record<string, unknown>) : {};
   const route = `${method} ${path.replace(/\/+$/, "")}`;
   switch (route) {
@@ -148,6 +177,10 @@ export function handleAdminRequest(
       return { status: 200, json: admin.parked() };
     case "GET /_sandbox/state":
       return { status: 200, json: admin.dump() };
+    case "POST /_sandbox/roles":
+      return (admin.declareRole(input as unknown as SandboxRole), { status: 200, json: admin.roles() });
+    case "GET /_sandbox/roles":
+      return { status: 200, json: admin.roles() };
     case "POST /_sandbox/settle":
       return (admin.settle(), { status: 200, json: { ok: true } });
     case "POST /_sandbox/service-azs":

@@ -1,7 +1,11 @@
 /**
- * The AWS sandbox: one HTTP server on 127.0.0.1 that speaks EC2 Query (XML) and ECS JSON 1.1 to the
- * unmodified AWS SDK, plus the `/_sandbox/` admin API. Requests whose `x-amz-target` starts with
- * `AmazonEC2ContainerServiceV20141113.` go to ECS; everything else is EC2.
+ * The AWS sandbox: one HTTP server on 127.0.0.1 that speaks EC2 Query (XML), ECS JSON 1.1 and STS Query
+ * (XML) to the unmodified AWS SDK, plus the `/_sandbox/` admin API. Requests whose `x-amz-target` starts with
+ * `AmazonEC2ContainerServiceV20141113.` go to ECS; requests signed for the `sts` service go to STS (see
+ * {@link serviceOf}); everything else is EC2.
+ *
+ * Several accounts: EC2 and ECS state is kept per account. A request signed with temporary credentials STS
+ * issued for a role acts in that role's account; any other credentials act in the default account.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -21,11 +25,13 @@ import { flatParams } from "./query.js";
 import type { SeedResult } from "./seeds.js";
 import type { Ctx, TransitionDelays, World } from "./state.js";
 import { emptyWorld } from "./state.js";
+import { Sts, stsError, type SandboxRole } from "./sts.js";
 
 export type { SandboxAdmin } from "./admin.js";
 export type { Faults, InjectedFailure } from "./faults.js";
 export type { SeedResult } from "./seeds.js";
 export type { TransitionDelays } from "./state.js";
+export type { SandboxRole, SandboxSession } from "./sts.js";
 
 /** How to start the sandbox; every field is optional. */
 export interface AwsSandboxOptions {
@@ -47,6 +53,13 @@ export interface AwsSandboxOptions {
   delays?: Partial<TransitionDelays>;
   /** Clock in epoch ms, for tests; default Date.now. */
   now?: () => number;
+  /** IAM roles STS can issue credentials for (more can be declared through the admin API). */
+  roles?: readonly SandboxRole[];
+  /**
+   * Sandbox-only: temporary credentials expire this many ms after AssumeRole, whatever DurationSeconds asked
+   * (a test of refresh-before-expiry cannot wait AWS's 900 s minimum). Default: DurationSeconds, as AWS.
+   */
+  stsSessionLifetimeMs?: number;
 }
 
 /** A running sandbox. */
@@ -57,6 +70,8 @@ export interface AwsSandbox {
   admin: SandboxAdmin;
   /** The ECS half, for direct inspection. */
   ecs: EcsSandbox;
+  /** The ECS half of one account (the default account's is {@link ecs}), e.g. to seed an app there. */
+  ecsOf(accountId: string): EcsSandbox;
   /** The ids the start-up seed created, when `seed: "two-az-vpc"` was given. */
   seeded?: SeedResult;
   /** Stops listening and drops open connections. */
@@ -102,6 +117,24 @@ function accessKeyOf(req: IncomingMessage): string {
   return /Credential=([^/,\s]+)\//.exec(auth)?.[1] ?? "anonymous";
 }
 
+/**
+ * The service a SigV4 request was signed for: the credential scope's fourth part
+ * (`Credential=AKID/20150830/us-east-1/sts/aws4_request`, Signature Version 4 "Credential scope",
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html). EC2 and STS
+ * both speak the Query protocol to one endpoint here, so the scope is what tells them apart.
+ */
+function serviceOf(req: IncomingMessage): string | undefined {
+  return /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(req.headers.authorization ?? "")?.[1];
+}
+
+/** One account's EC2 and ECS state, its call counts and its admin. */
+interface AccountSlot {
+  readonly ctx: Ctx;
+  readonly ecs: EcsSandbox;
+  readonly calls: Map<string, number>;
+  readonly admin: SandboxAdmin;
+}
+
 /** Starts the sandbox on 127.0.0.1 and resolves once it listens. */
 export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<AwsSandbox> {
   const region = opts.region ?? "us-east-1";
@@ -110,38 +143,101 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const latency = opts.latency ?? "none";
   const scale = opts.timeScale ?? 1;
   const faults: Faults = noFaults();
-  const calls = new Map<string, number>();
   const mutations = new Map<string, number>();
   const parked: ParkedCall[] = [];
   let buckets = new TokenBuckets(now);
-  let world: World = emptyWorld();
-  const ctx: Ctx = {
-    get world() {
-      return world;
-    },
-    region,
-    accountId,
+  const sts = new Sts({
+    defaultAccountId: accountId,
+    baseCallerArn: `arn:aws:iam::${accountId}:user/ecsnet-sandbox`,
     now,
-    delays: delaysFor(latency, opts.timeScale ?? 1, opts.delays),
-    // Realistic mode spreads each resource's delay: NAT 60–120 s, endpoints 60–90 s (before timeScale).
-    spread:
-      latency === "realistic" ? { natMs: 60_000 * scale, endpointMs: 30_000 * scale } : { natMs: 0, endpointMs: 0 },
-    eventualConsistencyMs: () => faults.eventualConsistencyMs,
-  };
-  const ecs = createEcsSandbox({ region, accountId, now });
-  const admin = createAdmin({
-    ctx,
-    setWorld: (w) => (world = w),
-    faults,
-    calls,
-    mutations,
-    parked,
-    clearBuckets: () => (buckets = new TokenBuckets(now)),
-    ecs,
+    ...(opts.stsSessionLifetimeMs !== undefined ? { sessionLifetimeMs: opts.stsSessionLifetimeMs } : {}),
   });
+  const accounts = new Map<string, AccountSlot>();
+  const declareDefaultRoles = () => (opts.roles ?? []).forEach((r) => sts.declareRole(r));
+  declareDefaultRoles();
+  const shared = {
+    account: (id: string) => slotOf(id).admin,
+    declareRole: (r: SandboxRole) => sts.declareRole(r),
+    roles: () => sts.listRoles(),
+  };
+  // One account's state: the default account's ids are as they always were; another's are salted with its id.
+  function makeSlot(id: string): AccountSlot {
+    const salt = id === accountId ? undefined : id;
+    let world: World = { ...emptyWorld(), ...(salt ? { idSalt: salt } : {}) };
+    const ctx: Ctx = {
+      get world() {
+        return world;
+      },
+      region,
+      accountId: id,
+      now,
+      delays: delaysFor(latency, opts.timeScale ?? 1, opts.delays),
+      // Realistic mode spreads each resource's delay: NAT 60–120 s, endpoints 60–90 s (before timeScale).
+      spread:
+        latency === "realistic" ? { natMs: 60_000 * scale, endpointMs: 30_000 * scale } : { natMs: 0, endpointMs: 0 },
+      eventualConsistencyMs: () => faults.eventualConsistencyMs,
+    };
+    const ecs = createEcsSandbox({ region, accountId: id, now });
+    const calls = new Map<string, number>();
+    const isDefault = salt === undefined;
+    const admin = createAdmin({
+      ctx,
+      setWorld: (w) => (world = salt ? { ...w, idSalt: salt } : w),
+      faults,
+      calls,
+      mutations,
+      parked,
+      clearBuckets: () => (buckets = new TokenBuckets(now)),
+      ecs,
+      shared: isDefault
+        ? {
+            ...shared,
+            // The default account's reset is the sandbox's reset: every other account and STS go too.
+            resetOthers: () => {
+              for (const [k] of accounts) if (k !== accountId) accounts.delete(k);
+              sts.reset();
+              declareDefaultRoles();
+            },
+          }
+        : shared,
+    });
+    return { ctx, ecs, calls, admin };
+  }
+  function slotOf(id: string): AccountSlot {
+    let slot = accounts.get(id);
+    if (!slot) accounts.set(id, (slot = makeSlot(id)));
+    return slot;
+  }
+  const home = slotOf(accountId);
+  const { ecs, admin } = home;
+  const count = (slot: AccountSlot, operation: string) =>
+    slot.calls.set(operation, (slot.calls.get(operation) ?? 0) + 1);
 
-  const ownerScope = (operation: string, params: Map<string, string>): string[] => {
-    const uid = ownerOfCall(ctx, operation, params);
+  /** STS (sts.ts): counted in the caller's account and, for AssumeRole, in the role's account (as CloudTrail logs it in both). */
+  function serveSts(req: IncomingMessage, res: ServerResponse, body: string, requestId: string): void {
+    const params = flatParams(body);
+    const key = accessKeyOf(req);
+    const action = params.get("Action") ?? "";
+    const callerSlot = slotOf(sts.session(key)?.accountId ?? accountId);
+    count(callerSlot, action);
+    const roleAccount = /^arn:aws:iam::(\d{12}):role\//.exec(params.get("RoleArn") ?? "")?.[1];
+    if (action === "AssumeRole" && roleAccount && roleAccount !== callerSlot.ctx.accountId)
+      count(slotOf(roleAccount), action);
+    const expired = expiredSession(key);
+    const out = expired
+      ? stsError("ExpiredToken", "The security token included in the request is expired", 400, requestId)
+      : sts.handle(params, key, requestId);
+    res.writeHead(out.status, { "content-type": "text/xml", "x-amzn-requestid": requestId });
+    res.end(out.body);
+  }
+  /** True when `key` is a session STS issued whose credentials have expired (AWS refuses them: ExpiredToken). */
+  const expiredSession = (key: string): boolean => {
+    const s = sts.session(key);
+    return s !== undefined && s.expiresAt <= now();
+  };
+
+  const ownerScope = (c: Ctx, operation: string, params: Map<string, string>): string[] => {
+    const uid = ownerOfCall(c, operation, params);
     return uid === undefined ? [] : [`uid:${uid}`];
   };
 
@@ -154,15 +250,31 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
       res.end(JSON.stringify(out?.json ?? { error: `no admin route ${req.method} ${url.pathname}` }));
       return;
     }
+    // Service dispatch: STS by the credential scope; ECS by its JSON target; everything else is EC2.
+    if (serviceOf(req) === "sts") return serveSts(req, res, body, requestId);
     const target = req.headers["x-amz-target"];
     const isEcs = typeof target === "string" && target.startsWith(ECS_TARGET_PREFIX);
     const params = isEcs ? undefined : flatParams(body);
     const operation = isEcs ? target.slice(ECS_TARGET_PREFIX.length) : (params!.get("Action") ?? "");
-    calls.set(operation, (calls.get(operation) ?? 0) + 1);
+    // The account: that of the role whose temporary credentials signed the request, else the default one.
+    const key = accessKeyOf(req);
+    const slot = slotOf(sts.session(key)?.accountId ?? accountId);
+    count(slot, operation);
+    if (expiredSession(key)) {
+      const message = "The security token included in the request is expired";
+      const out = isEcs
+        ? { status: 400, body: JSON.stringify({ __type: "ExpiredTokenException", message }) }
+        : ec2Error("ExpiredToken", message, 400, requestId);
+      res.writeHead(out.status, {
+        "content-type": isEcs ? "application/x-amz-json-1.1" : "text/xml",
+        "x-amzn-requestid": requestId,
+      });
+      return void res.end(out.body);
+    }
     // Crash boundaries (Faults.parkAfterMutations): past the N-th mutation of this client, or of the ecsnet
     // object the call is for (`uid:<owner uid>`), hold every call.
     const mutating = !isEcs && isMutatingAction(operation);
-    const scopes = mutating ? [accessKeyOf(req), ...ownerScope(operation, params!)] : [];
+    const scopes = mutating ? [key, ...ownerScope(slot.ctx, operation, params!)] : [];
     const limitOf = (k: string) =>
       faults.parkAfterMutations[k] ?? (k.startsWith("uid:") ? undefined : faults.parkAfterMutations["*"]);
     const tripped = scopes.find((k) => {
@@ -182,7 +294,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     if (delay > 0) await sleep(delay);
     const fault = injectedFault(operation, params);
     if (isEcs && !fault) {
-      const out = handleEcsRequest(ecs, target, body, requestId);
+      const out = handleEcsRequest(slot.ecs, target, body, requestId);
       res.writeHead(out.status, out.headers);
       return void res.end(out.body);
     }
@@ -190,7 +302,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
       ? isEcs
         ? { status: fault.status, body: JSON.stringify({ __type: fault.code, message: fault.message }) }
         : ec2Error(fault.code, fault.message, fault.status, requestId)
-      : handleEc2(ctx, operation, params!, requestId);
+      : handleEc2(slot.ctx, operation, params!, requestId);
     const headers: Record<string, string> = isEcs
       ? {
           "content-type": "application/x-amz-json-1.1",
@@ -255,6 +367,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     region,
     admin,
     ecs,
+    ecsOf: (id: string) => slotOf(id).ecs,
     seeded,
     close: () =>
       new Promise<void>((resolve) => {

@@ -141,6 +141,8 @@ export const IDEMPOTENT_MISMATCH_MESSAGE =
 /** All mutable sandbox state; `reset()` replaces it wholesale. */
 export interface World {
   counter: number;
+  /** Mixed into every new id, so two accounts of one sandbox never share ids (absent: the default account). */
+  idSalt?: string;
   vpcs: Map<string, VpcRec>;
   subnets: Map<string, SubnetRec>;
   igws: Map<string, IgwRec>;
@@ -202,7 +204,10 @@ export interface Ctx {
 /** A new AWS-shaped id (`vpc-` + 17 hex), deterministic from the world's counter. */
 export function newId(ctx: Ctx, prefix: IdKind | "rtbassoc" | "eni" | "eipassoc"): string {
   const n = ++ctx.world.counter;
-  const hex = createHash("sha1").update(`${prefix}:${n}`).digest("hex").slice(0, 17);
+  const hex = createHash("sha1")
+    .update(`${ctx.world.idSalt ?? ""}${prefix}:${n}`)
+    .digest("hex")
+    .slice(0, 17);
   return `${prefix}-${hex}`;
 }
 

@@ -12,6 +12,14 @@ import { hasKubectl } from "../../helpers/tools.js";
 const AWS_DIR = "operator/aws";
 /** Files whose SDK commands are ECS's; every other adapter file speaks EC2. */
 const ECS_FILES = new Set(["ecs-sdk.ts"]);
+/** Files whose SDK commands are STS's (AwsAccount roles, aws/targets.ts). */
+const STS_FILES = new Set(["targets.ts"]);
+/**
+ * Calls no IAM permission covers: sts:GetCallerIdentity ("No permissions are required to perform this
+ * operation", STS API reference, API_GetCallerIdentity.html). sts:AssumeRole of AwsAccount roles is granted
+ * only with `ecsnet iam-policy --assume-role` (test/unit/iam/assume-roles.test.ts), never by default.
+ */
+const NO_PERMISSION = new Set(["sts:GetCallerIdentity"]);
 /** Permissions AWS checks on our behalf without a call of that name (documented dependent actions). */
 const DEPENDENT = new Set(["route53:AssociateVPCWithHostedZone"]);
 
@@ -19,9 +27,11 @@ function actionsCalled(): Set<string> {
   const out = new Set<string>();
   for (const f of readdirSync(AWS_DIR).filter((n) => n.endsWith(".ts"))) {
     const text = readFileSync(join(AWS_DIR, f), "utf8");
-    const prefix = ECS_FILES.has(f) ? "ecs" : "ec2";
-    for (const m of text.matchAll(/new ([A-Z][A-Za-z]+)Command\b|paginate([A-Z][A-Za-z]+)\(/g))
-      out.add(`${prefix}:${m[1] ?? m[2]}`);
+    const prefix = ECS_FILES.has(f) ? "ecs" : STS_FILES.has(f) ? "sts" : "ec2";
+    for (const m of text.matchAll(/new ([A-Z][A-Za-z]+)Command\b|paginate([A-Z][A-Za-z]+)\(/g)) {
+      const action = `${prefix}:${m[1] ?? m[2]}`;
+      if (!NO_PERMISSION.has(action)) out.add(action);
+    }
   }
   return out;
 }

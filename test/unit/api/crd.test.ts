@@ -97,8 +97,12 @@ describe("the PrivateEcsNetwork CRD", () => {
     });
   });
 
-  it("is listed by allCrds next to the EcrAccess CRD, sorted by name", () => {
-    expect(allCrds().map((c) => c.metadata.name)).toEqual(["ecraccesses.ecsnet.dev", crd.metadata.name]);
+  it("is listed by allCrds next to the AwsAccount and EcrAccess CRDs, sorted by name", () => {
+    expect(allCrds().map((c) => c.metadata.name)).toEqual([
+      "awsaccounts.ecsnet.dev",
+      "ecraccesses.ecsnet.dev",
+      crd.metadata.name,
+    ]);
   });
 });
 

@@ -24,7 +24,7 @@ describe("createMetrics", () => {
     expect(text).toContain(`ecsnet_workqueue_queue_duration_seconds_count{name="networks"} 0`);
     expect(text).toContain(`ecsnet_informer_restarts_total{resource="privateecsnetworks"} 0`);
     expect(text).toContain(
-      `ecsnet_aws_api_calls_total{service="ec2",operation="DescribeVpcEndpoints",outcome="throttled"} 0`,
+      `ecsnet_aws_api_calls_total{service="ec2",operation="DescribeVpcEndpoints",outcome="throttled",account="_operator"} 0`,
     );
     expect(text).toContain(`ecsnet_drift_repairs_total{component="route"} 0`);
   });
