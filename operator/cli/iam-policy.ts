@@ -23,6 +23,7 @@ interface Flags {
   discovery: boolean;
   adoption: boolean;
   readOnly: boolean;
+  eventsQueueArn?: string;
   out?: string;
 }
 
@@ -52,6 +53,10 @@ export function iamPolicyCommand(): Command {
     .option("--no-discovery", "no EcrAccess discovers from ECS (and no diagnose --cluster): leave out the ECS reads")
     .option("--adoption", "some network sets endpoints.adoptExisting: add the opt-in adoption statement", false)
     .option("--read-only", "reads only: for ecsnet diagnose, ecsnet plan and ObserveOnly networks", false)
+    .option(
+      "--events-queue-arn <arn>",
+      "ecsnet run --events-queue is used: allow receiving and deleting on that SQS queue (docs/events.md)",
+    )
     .option("--out <file>", "write the policy to this file instead of printing it")
     .addHelpText(
       "after",
@@ -66,6 +71,13 @@ export function iamPolicyCommand(): Command {
         ...(o.vpc !== undefined ? { vpcIds: o.vpc } : {}),
       });
       if (!result.ok) throw new IamScopeError(result.errors.join("\n"));
+      if (
+        o.eventsQueueArn !== undefined &&
+        !/^arn:aws(-cn|-us-gov)?:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/.test(o.eventsQueueArn)
+      )
+        throw new IamScopeError(
+          `--events-queue-arn "${o.eventsQueueArn}" is not an SQS queue ARN: use arn:aws:sqs:REGION:ACCOUNT:NAME (the QueueArn output of deploy/aws/events.yaml)`,
+        );
       const features: IamFeatures = {
         ...DEFAULT_FEATURES,
         natEgress: o.nat,
@@ -73,6 +85,7 @@ export function iamPolicyCommand(): Command {
         ecsDiscovery: o.discovery,
         adoption: o.adoption,
         readOnly: o.readOnly,
+        ...(o.eventsQueueArn ? { eventsQueueArn: o.eventsQueueArn } : {}),
       };
       const policy = iamPolicy(result.scope, features);
       if (result.placeholders.length > 0) {

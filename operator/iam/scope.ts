@@ -26,6 +26,11 @@ export interface IamFeatures {
   readonly ecsDiscovery: boolean;
   /** Reads only: for `ecsnet diagnose`, `ecsnet plan` and ObserveOnly networks. */
   readonly readOnly: boolean;
+  /**
+   * `ecsnet run --events-queue`: the ARN of the SQS queue EventBridge delivers EC2's CloudTrail events to
+   * (docs/events.md); adds receive, delete, visibility and attribute reads on that queue only. Absent: none.
+   */
+  readonly eventsQueueArn?: string;
 }
 
 /**
