@@ -57,7 +57,7 @@ export function readyCount(kube: Kube): number {
 export function startBenchOperator(
   kube: Kube,
   awsEndpoint: string,
-  o: Partial<Pick<OperatorOptions, "concurrency" | "resyncMs" | "pendingRequeueMs">> = {},
+  o: Partial<Pick<OperatorOptions, "concurrency" | "resyncMs" | "pendingRequeueMs">> & { queueUrl?: string } = {},
 ): Promise<RunningOperator> {
   return startOperator({
     kubeconfig: { yaml: kube.sandbox.kubeconfig },
@@ -67,6 +67,7 @@ export function startBenchOperator(
     defaultRegion: REGION,
     aws: { endpoint: awsEndpoint, credentials: { ...CREDENTIALS } },
     logger: silentLogger,
+    ...(o.queueUrl ? { events: { queueUrl: o.queueUrl } } : {}),
   });
 }
 

@@ -3,7 +3,7 @@
  * spelled out. Pure: takes results, returns text.
  */
 import type { ReconcileCalls, SweepCalls } from "./calls.js";
-import type { DriftRepairs } from "./drift.js";
+import type { DriftRepairs, EventRepairs } from "./drift.js";
 import type { MemoryAtScale } from "./memory.js";
 import { ratio, type CallCounts } from "./stats.js";
 import type { Throttling } from "./throttling.js";
@@ -18,6 +18,7 @@ export interface BenchResults {
   readonly sweepCalls?: SweepCalls;
   readonly timeToReady?: readonly TimeToReady[];
   readonly driftRepair?: DriftRepairs;
+  readonly eventRepair?: EventRepairs;
   readonly memory?: MemoryAtScale;
   readonly throttling?: Throttling;
 }
@@ -128,6 +129,23 @@ function renderDrift(d: DriftRepairs): string {
   ].join("\n");
 }
 
+function renderEvents(e: EventRepairs): string {
+  const row = (name: string, x: EventRepairs["queueToRepairStartMs"]) => [
+    name,
+    `${fmt(x.median, 0)} ms`,
+    `${fmt(x.p95, 0)} ms`,
+    `${fmt(x.min, 0)}–${fmt(x.max, 0)} ms`,
+  ];
+  return [
+    `4b. Drift repair from EC2 change events (--events-queue, resync ${e.resyncMs / 1000} s, ${e.reps} ecr.dkr endpoints deleted out of band)`,
+    table([
+      ["from", "p50", "p95", "range"],
+      row("event on the queue → repair starts", e.queueToRepairStartMs),
+      row("deleted → replacement available", e.injectToRepairedMs),
+    ]),
+  ].join("\n");
+}
+
 function renderMemory(m: MemoryAtScale): string {
   const parts = [
     `5. Memory of the operator process (\`ecsnet run\` alone; ${m.vpcs}; --ec2-rate-scale ${m.ec2RateScale} to build the world fast)`,
@@ -170,6 +188,7 @@ export function render(r: BenchResults): string {
     r.sweepCalls && renderSweep(r.sweepCalls),
     r.timeToReady && renderTtr(r.timeToReady),
     r.driftRepair && renderDrift(r.driftRepair),
+    r.eventRepair && renderEvents(r.eventRepair),
     r.memory && renderMemory(r.memory),
     r.throttling && renderThrottling(r.throttling),
   ];

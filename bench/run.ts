@@ -10,13 +10,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { measureReconcileCalls, measureSweepCalls } from "./calls.js";
-import { measureDriftRepair } from "./drift.js";
+import { measureDriftRepair, measureEventRepair } from "./drift.js";
 import { measureMemory, memoryVariants } from "./memory.js";
 import { render, type BenchResults } from "./report.js";
 import { measureThrottling } from "./throttling.js";
 import { measureTimeToReady } from "./time-to-ready.js";
 
-const FIGURES = ["calls", "sweep", "ttr", "drift", "memory", "throttle"] as const;
+const FIGURES = ["calls", "sweep", "ttr", "drift", "drift-events", "memory", "throttle"] as const;
 type Figure = (typeof FIGURES)[number];
 
 /** Parse `--only a,b` and `--quick`; unknown arguments are an error. */
@@ -86,6 +86,10 @@ async function main(): Promise<void> {
       pollMs: 50,
       timeoutMs: 10_000,
     });
+  }
+  if (only.has("drift-events")) {
+    progress("4b/6 drift repair from EC2 change events");
+    out.eventRepair = await measureEventRepair({ reps: quick ? 8 : 20, timeoutMs: 10_000 });
   }
   if (only.has("memory")) {
     progress("5/6 memory at scale");

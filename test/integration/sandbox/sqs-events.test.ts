@@ -20,7 +20,14 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { DeleteVpcEndpointsCommand, EC2Client, CreateVpcEndpointCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateSecurityGroupCommand,
+  CreateVpcEndpointCommand,
+  DeleteVpcEndpointsCommand,
+  EC2Client,
+  ModifyVpcAttributeCommand,
+} from "@aws-sdk/client-ec2";
+import { runAwsSandboxForeground } from "../../../operator/sandbox/aws/cli.js";
 import { startAwsSandbox, type AwsSandbox } from "../../../operator/sandbox/aws/server.js";
 import { parseEventMessage, touchedIds } from "../../../operator/events/cloudtrail.js";
 
@@ -166,5 +173,38 @@ it("delivers each EC2 mutation as an EventBridge CloudTrail event on the subscri
     expect(touchedIds(created).ids).toEqual(expect.arrayContaining([id, aws.seeded!.vpcId]));
   } finally {
     ec2.destroy();
+  }
+});
+
+it("`ecsnet sandbox aws --events` creates the queue, prints its URL and delivers the watched calls to it", async () => {
+  const lines: string[] = [];
+  const done = runAwsSandboxForeground({ port: 0, seed: "two-az-vpc", events: true, throttling: false }, (l) =>
+    lines.push(l),
+  );
+  const until = Date.now() + 5_000;
+  while (!lines.some((l) => l.includes("--events-queue")) && Date.now() < until)
+    await new Promise((r) => setTimeout(r, 20));
+  const queueUrl = /--events-queue (\S+)/.exec(lines.join("\n"))?.[1];
+  const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(lines[0] ?? "")?.[1];
+  expect(queueUrl).toBe(`${endpoint}/123456789012/ecsnet-events`);
+  const vpcId = /vpc (vpc-[0-9a-f]{17})/.exec(lines.join("\n"))![1]!;
+  const client = new SQSClient({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+  const ec2 = new EC2Client({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+  try {
+    // A watched call (ModifyVpcAttribute) and an unwatched one (CreateSecurityGroup): only the first arrives.
+    await ec2.send(new CreateSecurityGroupCommand({ GroupName: "other", Description: "x", VpcId: vpcId }));
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: true } }));
+    const got = (
+      await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))
+    ).Messages!;
+    const names = got.map((m) => (JSON.parse(m.Body!) as { detail: { eventName: string } }).detail.eventName);
+    expect(names).toEqual(["ModifyVpcAttribute"]);
+    const detail = (JSON.parse(got[0]!.Body!) as { detail: Record<string, unknown> }).detail;
+    expect(detail.requestParameters).toEqual({ vpcId, enableDnsSupport: { value: true } });
+  } finally {
+    client.destroy();
+    ec2.destroy();
+    process.emit("SIGTERM");
+    await done;
   }
 });
