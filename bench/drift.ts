@@ -9,6 +9,7 @@ import { DeleteVpcEndpointsCommand } from "@aws-sdk/client-ec2";
 import { TagKey } from "../operator/api/group.js";
 import type { PrivateEcsNetwork } from "../operator/api/private-ecs-network.js";
 import type { Ec2Port } from "../operator/aws/ec2-port.js";
+import type { HandledEvent } from "../operator/events/consumer.js";
 import { median, percentile, ratio, summarize, type Summary } from "./stats.js";
 import { applyNetwork, getNetwork, isReady, startBenchOperator, startKube } from "./operator-world.js";
 import { networkSpec, pipeline, rawEc2, sleep, startAws, until } from "./world.js";
@@ -203,6 +204,8 @@ export async function measureDriftRepair(o: {
 export interface EventRepairs {
   readonly resyncMs: number;
   readonly reps: number;
+  /** From the out-of-band call's event reaching the queue to the consumer enqueueing the network. */
+  readonly queueToHandledMs: Summary & { readonly p95: number };
   /** From the out-of-band call's event reaching the queue to ecsnet's first repairing call (CreateVpcEndpoint). */
   readonly queueToRepairStartMs: Summary & { readonly p95: number };
   /** From the out-of-band call to the replacement endpoint being available. */
@@ -221,11 +224,18 @@ export async function measureEventRepair(o: { reps: number; timeoutMs: number })
   const queueUrl = aws.sqs.create("ecsnet-events");
   aws.events.subscribe({ queueUrl });
   const kube = await startKube();
-  const operator = await startBenchOperator(kube, aws.endpoint, { resyncMs, pendingRequeueMs: 250, queueUrl });
+  const handledAt: { at: number; e: HandledEvent }[] = [];
+  const operator = await startBenchOperator(kube, aws.endpoint, {
+    resyncMs,
+    pendingRequeueMs: 250,
+    queueUrl,
+    onEvent: (e) => handledAt.push({ at: Date.now(), e }),
+  });
   const ec2 = rawEc2(aws.endpoint);
   const p = pipeline(aws.endpoint);
   const toStart: number[] = [];
   const toRepaired: number[] = [];
+  const toHandled: number[] = [];
   try {
     await applyNetwork(kube, "events", networkSpec(vpc, "None"));
     await until("the events network to be Ready", async () => isReady(await getNetwork(kube, "events")), {
@@ -255,6 +265,8 @@ export async function measureEventRepair(o: { reps: number; timeoutMs: number })
       const injected = log.find((d) => d.eventName === "DeleteVpcEndpoints" && !/\becsnet\//.test(d.userAgent));
       const repair = log.find((d) => d.eventName === "CreateVpcEndpoint" && /\becsnet\//.test(d.userAgent));
       if (injected && repair) toStart.push(repair.at - injected.at);
+      const handled = handledAt.find((h) => h.at >= (injected?.at ?? 0) && h.e.outcome === "matched");
+      if (injected && handled) toHandled.push(handled.at - injected.at);
       await until("Ready again", async () => isReady(await getNetwork(kube, "events")), {
         timeoutMs: o.timeoutMs,
         everyMs: 50,
@@ -268,5 +280,11 @@ export async function measureEventRepair(o: { reps: number; timeoutMs: number })
     await aws.close();
   }
   const withP95 = (xs: number[]) => ({ ...summarize(xs), p95: percentile(xs, 95) });
-  return { resyncMs, reps: o.reps, queueToRepairStartMs: withP95(toStart), injectToRepairedMs: withP95(toRepaired) };
+  return {
+    resyncMs,
+    reps: o.reps,
+    queueToHandledMs: withP95(toHandled),
+    queueToRepairStartMs: withP95(toStart),
+    injectToRepairedMs: withP95(toRepaired),
+  };
 }

@@ -140,6 +140,7 @@ function renderEvents(e: EventRepairs): string {
     `4b. Drift repair from EC2 change events (--events-queue, resync ${e.resyncMs / 1000} s, ${e.reps} ecr.dkr endpoints deleted out of band)`,
     table([
       ["from", "p50", "p95", "range"],
+      row("event on the queue → network enqueued", e.queueToHandledMs),
       row("event on the queue → repair starts", e.queueToRepairStartMs),
       row("deleted → replacement available", e.injectToRepairedMs),
     ]),
