@@ -206,7 +206,11 @@ export interface EventRepairs {
   readonly reps: number;
   /** From the out-of-band call's event reaching the queue to the consumer enqueueing the network. */
   readonly queueToHandledMs: Summary & { readonly p95: number };
-  /** From the out-of-band call's event reaching the queue to ecsnet's first repairing call (CreateVpcEndpoint). */
+  /**
+   * From the out-of-band call's event reaching the queue to ecsnet's first accepted repairing call
+   * (CreateVpcEndpoint). It includes the wait for the old endpoint to finish deleting: until then EC2 refuses a
+   * second endpoint with private DNS for the service (a conflicting DNS domain), and ecsnet retries.
+   */
   readonly queueToRepairStartMs: Summary & { readonly p95: number };
   /** From the out-of-band call to the replacement endpoint being available. */
   readonly injectToRepairedMs: Summary & { readonly p95: number };

@@ -141,7 +141,7 @@ function renderEvents(e: EventRepairs): string {
     table([
       ["from", "p50", "p95", "range"],
       row("event on the queue → network enqueued", e.queueToHandledMs),
-      row("event on the queue → repair starts", e.queueToRepairStartMs),
+      row("event on the queue → replacement created", e.queueToRepairStartMs),
       row("deleted → replacement available", e.injectToRepairedMs),
     ]),
   ].join("\n");
