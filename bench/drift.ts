@@ -2,8 +2,9 @@
  * Figure 4: drift-repair latency. The whole operator runs (resync every `resyncMs`); the benchmark breaks
  * one thing out of band through the EC2 API and times until the world is repaired, as AWS reports it:
  * an endpoint deleted, a route table removed from the S3 gateway endpoint, a tcp/443 rule revoked from
- * the endpoint security group, a NAT gateway deleted. The operator learns of drift only from its sweep
- * (AWS sends no events), so the expected figure is about half a sweep interval plus the repair itself.
+ * the endpoint security group, a NAT gateway deleted. The operator runs without an events queue, so it
+ * learns of drift only from its sweep: the expected figure is about half a sweep interval plus the repair itself.
+ * Figure 4b ({@link measureEventRepair}) is the same drift with EC2's change events.
  */
 import { DeleteVpcEndpointsCommand } from "@aws-sdk/client-ec2";
 import { TagKey } from "../operator/api/group.js";
