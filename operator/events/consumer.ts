@@ -124,7 +124,13 @@ export class EventConsumer {
         clearInterval(watch);
         stop.removeEventListener("abort", onStop);
       }
-      if (messages.length > 0) await this.handleBatch(messages);
+      if (messages.length === 0) continue;
+      try {
+        await this.handleBatch(messages);
+      } catch (err) {
+        // Not deleted: they come back after the visibility timeout. The loop itself never dies.
+        this.o.logger.error({ err }, "handling a batch of events failed");
+      }
     }
   }
 

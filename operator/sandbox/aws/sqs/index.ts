@@ -7,6 +7,9 @@
  *   subscribe it; answers `{ queueUrl }`.
  * - `GET /_sandbox/events/deliveries`: what was delivered (time, queue, event name, user agent).
  * - `POST /_sandbox/events/delay` `{ ms }`: delay every delivery.
+ *
+ * `POST /_sandbox/reset` leaves queues and subscriptions as they are (they are not EC2 state); closing the
+ * sandbox drops them.
  */
 import type { SandboxEventBus } from "./eventbridge.js";
 import type { SqsQueues } from "./queues.js";
