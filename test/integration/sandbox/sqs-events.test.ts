@@ -208,3 +208,21 @@ it("`ecsnet sandbox aws --events` creates the queue, prints its URL and delivers
     await done;
   }
 });
+
+it("delays deliveries when asked (AWS's own delivery is not instant)", async () => {
+  const url = aws.sqs.create("q-delay");
+  aws.events.subscribe({ queueUrl: url, eventNames: ["ModifyVpcAttribute"] });
+  await fetch(`${aws.endpoint}/_sandbox/events/delay`, { method: "POST", body: JSON.stringify({ ms: 400 }) });
+  const ec2 = new EC2Client({ endpoint: aws.endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+  try {
+    const started = Date.now();
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: aws.seeded!.vpcId, EnableDnsHostnames: { Value: true } }));
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages ?? []).toEqual([]);
+    const got = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 3 }))).Messages!;
+    expect(got).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+  } finally {
+    ec2.destroy();
+    await fetch(`${aws.endpoint}/_sandbox/events/delay`, { method: "POST", body: JSON.stringify({ ms: 0 }) });
+  }
+});
