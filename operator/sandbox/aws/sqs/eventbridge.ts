@@ -171,7 +171,7 @@ export function cloudTrailEvent(
 /** The event bus: subscriptions and delivery (optionally delayed, as AWS's own delivery is). */
 export class SandboxEventBus {
   private subs: Subscription[] = [];
-  /** Delivered events, newest last: what the benchmark and tests read. */
+  /** Delivered events, newest last (the latest 10,000): what the benchmark and tests read. */
   private readonly log: { at: number; queueUrl: string; eventName: string; userAgent: string }[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Delay before each delivery, ms (CloudTrail → EventBridge takes seconds to minutes on AWS). */
@@ -216,6 +216,8 @@ export class SandboxEventBus {
             eventName: call.action,
             userAgent: call.userAgent,
           });
+          // A long-running sandbox keeps the latest 10,000 only.
+          if (this.log.length > 10_000) this.log.splice(0, this.log.length - 10_000);
         } catch {
           // A queue deleted since it was subscribed: EventBridge drops (or dead-letters) the event.
         }
