@@ -115,6 +115,11 @@ export default tseslint.config(
     rules: { "no-restricted-imports": ["error", { patterns: [kube] }] },
   },
   {
+    // The events path: pure parsing and matching, and a consumer behind the queue port (aws/event-queue.ts).
+    files: ["operator/events/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [sdk, kube] }] },
+  },
+  {
     files: ["operator/kube/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: [sdk] }] },
   },

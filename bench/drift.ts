@@ -2,16 +2,19 @@
  * Figure 4: drift-repair latency. The whole operator runs (resync every `resyncMs`); the benchmark breaks
  * one thing out of band through the EC2 API and times until the world is repaired, as AWS reports it:
  * an endpoint deleted, a route table removed from the S3 gateway endpoint, a tcp/443 rule revoked from
- * the endpoint security group, a NAT gateway deleted. The operator learns of drift only from its sweep
- * (AWS sends no events), so the expected figure is about half a sweep interval plus the repair itself.
+ * the endpoint security group, a NAT gateway deleted. The operator runs without an events queue, so it
+ * learns of drift only from its sweep: the expected figure is about half a sweep interval plus the repair itself.
+ * Figure 4b ({@link measureEventRepair}) is the same drift with EC2's change events.
  */
+import { DeleteVpcEndpointsCommand } from "@aws-sdk/client-ec2";
 import { TagKey } from "../operator/api/group.js";
 import type { PrivateEcsNetwork } from "../operator/api/private-ecs-network.js";
 import type { Ec2Port } from "../operator/aws/ec2-port.js";
+import type { HandledEvent } from "../operator/events/consumer.js";
 import { loadConfig } from "../operator/config.js";
 import { median, percentile, ratio, summarize, totals, type Summary } from "./stats.js";
 import { applyNetwork, getNetwork, isReady, startBenchOperator, startKube } from "./operator-world.js";
-import { networkSpec, pipeline, sleep, startAws, until } from "./world.js";
+import { networkSpec, pipeline, rawEc2, sleep, startAws, until } from "./world.js";
 
 /** One kind of out-of-band change and how to tell it was undone. */
 interface Drift {
@@ -196,6 +199,99 @@ export async function measureDriftRepair(o: {
     pollMs: o.pollMs,
     timeoutMs: o.timeoutMs,
     kinds,
+  };
+}
+
+/** Figure 4c: drift repair started by EC2's change events (docs/events.md). */
+export interface EventRepairs {
+  readonly resyncMs: number;
+  readonly reps: number;
+  /** From the out-of-band call's event reaching the queue to the consumer enqueueing the network. */
+  readonly queueToHandledMs: Summary & { readonly p95: number };
+  /**
+   * From the out-of-band call's event reaching the queue to ecsnet's first accepted repairing call
+   * (CreateVpcEndpoint). It includes the wait for the old endpoint to finish deleting: until then EC2 refuses a
+   * second endpoint with private DNS for the service (a conflicting DNS domain), and ecsnet retries.
+   */
+  readonly queueToRepairStartMs: Summary & { readonly p95: number };
+  /** From the out-of-band call to the replacement endpoint being available. */
+  readonly injectToRepairedMs: Summary & { readonly p95: number };
+}
+
+/**
+ * Figure 4c: one network under an operator consuming the sandbox's events queue, with a 10-minute sweep (so
+ * only events explain a repair); `reps` times, 4–6 s apart, an ecr.dkr endpoint is deleted through an EC2
+ * client without ecsnet's User-Agent. The sandbox's delivery log gives when the DeleteVpcEndpoints event reached the queue and
+ * when ecsnet's own CreateVpcEndpoint (its repair) was made.
+ */
+export async function measureEventRepair(o: { reps: number; timeoutMs: number }): Promise<EventRepairs> {
+  const resyncMs = 600_000;
+  const { aws, vpc } = await startAws();
+  const queueUrl = aws.sqs.create("ecsnet-events");
+  aws.events.subscribe({ queueUrl });
+  const kube = await startKube();
+  const handledAt: { at: number; e: HandledEvent }[] = [];
+  const operator = await startBenchOperator(kube, aws.endpoint, {
+    resyncMs,
+    pendingRequeueMs: 250,
+    queueUrl,
+    onEvent: (e) => handledAt.push({ at: Date.now(), e }),
+  });
+  const ec2 = rawEc2(aws.endpoint);
+  const p = pipeline(aws.endpoint);
+  const toStart: number[] = [];
+  const toRepaired: number[] = [];
+  const toHandled: number[] = [];
+  try {
+    await applyNetwork(kube, "events", networkSpec(vpc, "None"));
+    await until("the events network to be Ready", async () => isReady(await getNetwork(kube, "events")), {
+      timeoutMs: 60_000,
+      everyMs: 50,
+    });
+    for (let rep = 0; rep < o.reps; rep++) {
+      // 4–6 s apart: EC2's CreateVpcEndpoint bucket refills 0.3 token/s (aws-facts 3.7), so one repair per
+      // drift never waits for a token; closer drifts measure the bucket, not the events path.
+      await sleep(4_000 + Math.random() * 2_000);
+      const net = (await getNetwork(kube, "events"))!;
+      const id = net.status!.endpoints!.find((e) => e.service === "ecr.dkr")!.id!;
+      const seen = aws.events.deliveries().length;
+      await ec2.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: [id] }));
+      toRepaired.push(
+        await until(
+          "ecr.dkr recreated and available",
+          async () =>
+            (await p.ec2.describeVpcEndpoints({ vpcId: net.spec.vpcId })).some(
+              (e) =>
+                e.id !== id && e.serviceName.endsWith(".ecr.dkr") && e.state === "available" && ownedBy(e.tags, net),
+            ),
+          { timeoutMs: o.timeoutMs, everyMs: 20 },
+        ),
+      );
+      const log = aws.events.deliveries().slice(seen);
+      const injected = log.find((d) => d.eventName === "DeleteVpcEndpoints" && !/\becsnet\//.test(d.userAgent));
+      const repair = log.find((d) => d.eventName === "CreateVpcEndpoint" && /\becsnet\//.test(d.userAgent));
+      if (injected && repair) toStart.push(repair.at - injected.at);
+      const handled = handledAt.find((h) => h.at >= (injected?.at ?? 0) && h.e.outcome === "matched");
+      if (injected && handled) toHandled.push(handled.at - injected.at);
+      await until("Ready again", async () => isReady(await getNetwork(kube, "events")), {
+        timeoutMs: o.timeoutMs,
+        everyMs: 50,
+      });
+    }
+  } finally {
+    ec2.destroy();
+    p.close();
+    await operator.stop();
+    await kube.close();
+    await aws.close();
+  }
+  const withP95 = (xs: number[]) => ({ ...summarize(xs), p95: percentile(xs, 95) });
+  return {
+    resyncMs,
+    reps: o.reps,
+    queueToHandledMs: withP95(toHandled),
+    queueToRepairStartMs: withP95(toStart),
+    injectToRepairedMs: withP95(toRepaired),
   };
 }
 

@@ -10,6 +10,7 @@ import { API_VERSION, Kinds } from "../operator/api/group.js";
 import type { PrivateEcsNetwork } from "../operator/api/private-ecs-network.js";
 import { startOperator, type OperatorOptions, type RunningOperator } from "../operator/cli/operator.js";
 import { KubeClient, loadKubeConfig, type KubeObject } from "../operator/kube/client.js";
+import type { HandledEvent } from "../operator/events/consumer.js";
 import { silentLogger } from "../operator/observability/log.js";
 import { startKubeSandbox, type KubeSandbox } from "../operator/sandbox/kube/server.js";
 import { CREDENTIALS, REGION } from "./world.js";
@@ -57,7 +58,10 @@ export function readyCount(kube: Kube): number {
 export function startBenchOperator(
   kube: Kube,
   awsEndpoint: string,
-  o: Partial<Pick<OperatorOptions, "concurrency" | "resyncMs" | "pendingRequeueMs">> = {},
+  o: Partial<Pick<OperatorOptions, "concurrency" | "resyncMs" | "pendingRequeueMs">> & {
+    queueUrl?: string;
+    onEvent?: (e: HandledEvent) => void;
+  } = {},
 ): Promise<RunningOperator> {
   return startOperator({
     kubeconfig: { yaml: kube.sandbox.kubeconfig },
@@ -67,6 +71,7 @@ export function startBenchOperator(
     defaultRegion: REGION,
     aws: { endpoint: awsEndpoint, credentials: { ...CREDENTIALS } },
     logger: silentLogger,
+    ...(o.queueUrl ? { events: { queueUrl: o.queueUrl, ...(o.onEvent ? { onHandled: o.onEvent } : {}) } } : {}),
   });
 }
 

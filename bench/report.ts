@@ -4,7 +4,7 @@
  */
 import type { ReconcileCalls } from "./calls.js";
 import type { SharedSweepCalls } from "./sweep.js";
-import type { DriftAtDefaults, DriftRepairs } from "./drift.js";
+import type { DriftAtDefaults, DriftRepairs, EventRepairs } from "./drift.js";
 import type { MemoryAtScale } from "./memory.js";
 import { ratio, type CallCounts } from "./stats.js";
 import type { Throttling } from "./throttling.js";
@@ -20,6 +20,7 @@ export interface BenchResults {
   readonly timeToReady?: readonly TimeToReady[];
   readonly driftRepair?: DriftRepairs;
   readonly driftAtDefaults?: DriftAtDefaults;
+  readonly eventRepair?: EventRepairs;
   readonly memory?: MemoryAtScale;
   readonly throttling?: Throttling;
 }
@@ -157,6 +158,24 @@ function renderDriftAtDefaults(d: DriftAtDefaults): string {
   ].join("\n");
 }
 
+function renderEvents(e: EventRepairs): string {
+  const row = (name: string, x: EventRepairs["queueToRepairStartMs"]) => [
+    name,
+    `${fmt(x.median, 0)} ms`,
+    `${fmt(x.p95, 0)} ms`,
+    `${fmt(x.min, 0)}–${fmt(x.max, 0)} ms`,
+  ];
+  return [
+    `4c. Drift repair from EC2 change events (--events-queue, resync ${e.resyncMs / 1000} s, ${e.reps} ecr.dkr endpoints deleted out of band)`,
+    table([
+      ["from", "p50", "p95", "range"],
+      row("event on the queue → network enqueued", e.queueToHandledMs),
+      row("event on the queue → replacement created", e.queueToRepairStartMs),
+      row("deleted → replacement available", e.injectToRepairedMs),
+    ]),
+  ].join("\n");
+}
+
 function renderMemory(m: MemoryAtScale): string {
   const parts = [
     `5. Memory of the operator process (\`ecsnet run\` alone; ${m.vpcs}; --ec2-rate-scale ${m.ec2RateScale} to build the world fast)`,
@@ -200,6 +219,7 @@ export function render(r: BenchResults): string {
     r.timeToReady && renderTtr(r.timeToReady),
     r.driftRepair && renderDrift(r.driftRepair),
     r.driftAtDefaults && renderDriftAtDefaults(r.driftAtDefaults),
+    r.eventRepair && renderEvents(r.eventRepair),
     r.memory && renderMemory(r.memory),
     r.throttling && renderThrottling(r.throttling),
   ];

@@ -10,14 +10,14 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { measureReconcileCalls } from "./calls.js";
-import { measureDriftAtDefaults, measureDriftRepair } from "./drift.js";
+import { measureDriftAtDefaults, measureDriftRepair, measureEventRepair } from "./drift.js";
 import { measureMemory, memoryVariants } from "./memory.js";
 import { render, type BenchResults } from "./report.js";
 import { measureSharedSweep } from "./sweep.js";
 import { measureThrottling } from "./throttling.js";
 import { measureTimeToReady } from "./time-to-ready.js";
 
-const FIGURES = ["calls", "sweep", "ttr", "drift", "drift-default", "memory", "throttle"] as const;
+const FIGURES = ["calls", "sweep", "ttr", "drift", "drift-default", "drift-events", "memory", "throttle"] as const;
 type Figure = (typeof FIGURES)[number];
 
 /** Parse `--only a,b` and `--quick`; unknown arguments are an error. */
@@ -99,6 +99,10 @@ async function main(): Promise<void> {
     // Minutes: each change waits for the 20 s default sweep, at a random point of its cycle.
     progress("4b/6 drift to repair start at default settings");
     out.driftAtDefaults = await measureDriftAtDefaults({ reps: quick ? 6 : 20, networks: 5, pollMs: 20 });
+  }
+  if (only.has("drift-events")) {
+    progress("4c/6 drift repair from EC2 change events");
+    out.eventRepair = await measureEventRepair({ reps: quick ? 8 : 20, timeoutMs: 10_000 });
   }
   if (only.has("memory")) {
     progress("5/6 memory at scale");

@@ -2,7 +2,7 @@
  * The only reader of `process.env` in ecsnet. Everything else receives a frozen, typed {@link Config}.
  *
  * The AWS SDK keeps reading its own standard variables (AWS_REGION, AWS_PROFILE, the credential chain,
- * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_ECS): ecsnet never re-implements them, so the
+ * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_ECS, AWS_ENDPOINT_URL_SQS): ecsnet never re-implements them, so the
  * same build runs against AWS, LocalStack or the project's sandbox. Only `ECSNET_*` variables are parsed here.
  */
 
@@ -32,6 +32,11 @@ export interface Config {
   readonly selector: string | undefined;
   /** Name of the leader-election Lease; one per shard (ECSNET_LEASE_NAME). Default `ecsnet-leader`. */
   readonly leaseName: string;
+  /**
+   * The SQS queue URL EventBridge delivers EC2's CloudTrail events to (ECSNET_EVENTS_QUEUE; docs/events.md).
+   * Default: none (drift is found by the sweep only).
+   */
+  readonly eventsQueueUrl: string | undefined;
 }
 
 /** Thrown when an ECSNET_* variable cannot be parsed; the message names the variable and the accepted form. */
@@ -48,6 +53,16 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   return n;
 }
 
+function queueUrlVar(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^https?:\/\/[^/]+\/.+/.test(raw))
+    throw new ConfigError(
+      `${name} must be an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME), got ${JSON.stringify(raw)}`,
+    );
+  return raw;
+}
+
 /** Parse the environment (default: `process.env`) into a frozen Config. Throws {@link ConfigError} on bad values. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
@@ -60,5 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     concurrency: intVar(env, "ECSNET_CONCURRENCY", 4, 1),
     selector: env.ECSNET_SELECTOR || undefined,
     leaseName: env.ECSNET_LEASE_NAME || "ecsnet-leader",
+    eventsQueueUrl: queueUrlVar(env, "ECSNET_EVENTS_QUEUE"),
   });
 }

@@ -53,6 +53,17 @@ export interface AwsClientOptions {
   readonly connectionTimeoutMs?: number;
   /** Socket idle timeout per request, ms; default 30000. */
   readonly requestTimeoutMs?: number;
+  /** ecsnet's version, for the `ecsnet/<version>` User-Agent token (see {@link ecsnetUserAgent}); default "0". */
+  readonly version?: string;
+}
+
+/**
+ * The User-Agent token every ecsnet client adds (`ecsnet/<version>`). CloudTrail records the User-Agent of each
+ * call (`userAgent`), so the events consumer (operator/events/) tells ecsnet's own changes from everyone
+ * else's by it.
+ */
+export function ecsnetUserAgent(version = "0"): [string, string][] {
+  return [["ecsnet", version]];
 }
 
 /** The clients plus the limiter they share. */
@@ -135,6 +146,7 @@ export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
     ...(opts.credentials !== undefined ? { credentials: opts.credentials } : {}),
     retryMode: "adaptive",
     maxAttempts: opts.maxAttempts ?? 6,
+    customUserAgent: ecsnetUserAgent(opts.version),
     // The options form makes the SDK build its NodeHttpHandler with these timeouts.
     requestHandler: {
       connectionTimeout: opts.connectionTimeoutMs ?? 5_000,

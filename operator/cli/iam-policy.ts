@@ -24,6 +24,7 @@ interface Flags {
   adoption: boolean;
   readOnly: boolean;
   assumeRole?: string[];
+  eventsQueueArn?: string;
   out?: string;
 }
 
@@ -58,6 +59,10 @@ export function iamPolicyCommand(): Command {
       "AwsAccount roles the operator assumes (ARNs or patterns, repeat or comma-separate): adds sts:AssumeRole on them",
       collect,
     )
+    .option(
+      "--events-queue-arn <arn>",
+      "ecsnet run --events-queue is used: allow receiving and deleting on that SQS queue (docs/events.md)",
+    )
     .option("--out <file>", "write the policy to this file instead of printing it")
     .addHelpText(
       "after",
@@ -72,6 +77,13 @@ export function iamPolicyCommand(): Command {
         ...(o.vpc !== undefined ? { vpcIds: o.vpc } : {}),
       });
       if (!result.ok) throw new IamScopeError(result.errors.join("\n"));
+      if (
+        o.eventsQueueArn !== undefined &&
+        !/^arn:aws(-cn|-us-gov)?:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/.test(o.eventsQueueArn)
+      )
+        throw new IamScopeError(
+          `--events-queue-arn "${o.eventsQueueArn}" is not an SQS queue ARN: use arn:aws:sqs:REGION:ACCOUNT:NAME (the QueueArn output of deploy/aws/events.yaml)`,
+        );
       const features: IamFeatures = {
         ...DEFAULT_FEATURES,
         natEgress: o.nat,
@@ -80,6 +92,7 @@ export function iamPolicyCommand(): Command {
         adoption: o.adoption,
         readOnly: o.readOnly,
         ...(o.assumeRole !== undefined ? { assumeRoles: o.assumeRole } : {}),
+        ...(o.eventsQueueArn ? { eventsQueueArn: o.eventsQueueArn } : {}),
       };
       const policy = iamPolicy(result.scope, features);
       if (result.placeholders.length > 0) {

@@ -12,6 +12,7 @@ import { createAwsClients, scaledLimiter, type AwsClients } from "../aws/clients
 import { createEc2Port } from "../aws/ec2-sdk.js";
 import type { Ec2Port } from "../aws/ec2-port.js";
 import { createEcsPort } from "../aws/ecs-sdk.js";
+import { createEventQueue } from "../aws/event-queue.js";
 import type { EcsPort } from "../aws/ecs-port.js";
 import { ObserveSnapshot } from "../aws/snapshot.js";
 import {
@@ -32,6 +33,8 @@ import { KubeClient, loadKubeConfig, type KubeConfigSource, type KubeObject } fr
 import { EventRecorder } from "../kube/events.js";
 import { Informer } from "../kube/informer.js";
 import { LeaseElector, kubeLeaseStore } from "../kube/lease.js";
+import { EventOutcome } from "../events/cloudtrail.js";
+import { EventConsumer, type HandledEvent } from "../events/consumer.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { Controller } from "../runtime/controller.js";
 import { Manager } from "../runtime/manager.js";
@@ -81,6 +84,17 @@ export interface OperatorOptions {
   readonly graceMs?: number;
   /** Pod name or host, for Events. */
   readonly instance?: string;
+  /** ecsnet's version, for the `ecsnet/<version>` User-Agent of its AWS clients. */
+  readonly version?: string;
+  /**
+   * EC2 change events (docs/events.md): the SQS queue EventBridge delivers EC2's CloudTrail events to. The
+   * leader long-polls it and enqueues the networks each event touches. Absent: the sweep only.
+   */
+  readonly events?: {
+    readonly queueUrl: string;
+    /** Called for each handled message (tests, the benchmark). */
+    readonly onHandled?: (e: HandledEvent) => void;
+  };
 }
 
 /** A started operator. */
@@ -152,6 +166,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         ...(o.aws?.endpoint ? { endpoint: o.aws.endpoint } : {}),
         ...credentialsFor(t),
         ...(limiter ? { limiter } : {}),
+        ...(o.version ? { version: o.version } : {}),
         onCall: (r) => {
           metrics.awsApiCallsTotal
             .labels({
@@ -322,14 +337,38 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     ...(o.metricsAccess ? { metricsAccess: o.metricsAccess } : {}),
     ...(o.graceMs !== undefined ? { graceMs: o.graceMs } : {}),
   });
+  // ---- EC2 change events (operator/events/): only the leader consumes, once its network cache has synced.
+  const eventConsumer = o.events
+    ? new EventConsumer({
+        queue: createEventQueue({
+          queueUrl: o.events.queueUrl,
+          region: o.defaultRegion,
+          ...(o.aws?.endpoint ? { endpoint: o.aws.endpoint } : {}),
+          ...(o.aws?.credentials ? { credentials: o.aws.credentials } : {}),
+          ...(o.version ? { version: o.version } : {}),
+        }),
+        active: () => manager.isLeading() && networks.hasSynced(),
+        networks: () => networks.list(),
+        defaultRegion: o.defaultRegion,
+        enqueue: (k) => networkController.enqueue(k),
+        logger: o.logger.child({ component: "events" }),
+        metrics,
+        ...(o.events.onHandled ? { onHandled: o.events.onHandled } : {}),
+      })
+    : undefined;
+  if (eventConsumer) metrics.initEvents(Object.values(EventOutcome));
+  // ---- end of events
+
   await manager.start();
   sweep.start();
+  eventConsumer?.start();
   return {
     manager,
     metrics,
     port: manager.port,
     async stop() {
       await sweep.stop();
+      await eventConsumer?.stop();
       await manager.stop();
       // Reconciles cut short after the grace period may still wait for EC2 tokens: end those waits now.
       for (const c of clients.values()) {

@@ -8,6 +8,7 @@ import { loadConfig } from "../config.js";
 import { createLogger } from "../observability/log.js";
 import { sdkRegion } from "./local.js";
 import { startOperator } from "./operator.js";
+import { ecsnetVersion } from "./version.js";
 
 interface RunFlags {
   kubeconfig?: string;
@@ -28,6 +29,7 @@ interface RunFlags {
   metricsAccess: string;
   region?: string;
   ec2RateScale?: number;
+  eventsQueue?: string;
 }
 
 const int = (name: string) => (v: string) => {
@@ -88,6 +90,10 @@ export function runCommand(): Command {
       "scale the client-side EC2 rate limiter's buckets (an account with raised throttling limits; default 1)",
       positive("--ec2-rate-scale", "number"),
     )
+    .option(
+      "--events-queue <url>",
+      "SQS queue URL with EC2's CloudTrail events from EventBridge: repair drift in seconds (docs/events.md; default ECSNET_EVENTS_QUEUE or none)",
+    )
     .action(async (f: RunFlags) => {
       const cfg = loadConfig();
       if (f.metricsAccess !== "local" && f.metricsAccess !== "any")
@@ -121,8 +127,15 @@ export function runCommand(): Command {
         ...(f.ec2RateScale !== undefined ? { ec2RateScale: f.ec2RateScale } : {}),
         logger,
         instance: identity,
+        version: ecsnetVersion(),
+        ...((f.eventsQueue ?? cfg.eventsQueueUrl)
+          ? { events: { queueUrl: (f.eventsQueue ?? cfg.eventsQueueUrl)! } }
+          : {}),
       });
-      logger.info({ identity, port: op.port, leaderElect: f.leaderElect }, "ecsnet operator started");
+      logger.info(
+        { identity, port: op.port, leaderElect: f.leaderElect, eventsQueue: f.eventsQueue ?? cfg.eventsQueueUrl },
+        "ecsnet operator started",
+      );
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           logger.info({ signal }, "stopping: draining in-flight reconciles");

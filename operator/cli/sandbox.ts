@@ -43,6 +43,11 @@ export function sandboxCommand(): Command {
       "ecsnet-sandbox-network.yaml",
     )
     .option("--no-example", "write no example file")
+    .option(
+      "--events",
+      "also play CloudTrail + EventBridge: create the SQS queue ecsnet-events, deliver EC2 calls to it, print its URL",
+      false,
+    )
     .action(
       async (o: {
         port: number;
@@ -52,6 +57,7 @@ export function sandboxCommand(): Command {
         throttling: "on" | "off";
         region: string;
         example: string | false;
+        events: boolean;
       }) => {
         const { runAwsSandboxForeground } = await import("../sandbox/aws/cli.js");
         await runAwsSandboxForeground({
@@ -62,6 +68,7 @@ export function sandboxCommand(): Command {
           region: o.region,
           throttling: o.throttling === "on",
           examplePath: o.example === false ? "" : o.example,
+          events: o.events,
         });
       },
     );

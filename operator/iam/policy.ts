@@ -40,6 +40,14 @@ export interface PolicyDocument {
 /** The Sid of the one statement that may tag an existing resource as ecsnet's (only with `adoption`). */
 export const ADOPTION_SID = "AdoptUntaggedVpcEndpointsOptIn";
 
+/** What the events consumer does on its queue (operator/aws/event-queue.ts). */
+export const EVENTS_QUEUE_ACTIONS = [
+  "sqs:ChangeMessageVisibility",
+  "sqs:DeleteMessage",
+  "sqs:GetQueueAttributes",
+  "sqs:ReceiveMessage",
+];
+
 /** The resource types ecsnet creates, tags at creation and later changes or deletes by tag. */
 const OWNED_TYPES = ["security-group", "vpc-endpoint", "natgateway", "elastic-ip"] as const;
 
@@ -259,6 +267,14 @@ export function iamPolicy(scope: IamScope, features: IamFeatures): PolicyDocumen
         }),
       },
   ];
+  // ---- EC2 change events (docs/events.md): read and delete on the one queue, nothing else of SQS.
+  if (features.eventsQueueArn)
+    s.push({
+      Sid: "ConsumeEc2ChangeEvents",
+      Effect: "Allow",
+      Action: EVENTS_QUEUE_ACTIONS,
+      Resource: features.eventsQueueArn,
+    });
   const statements = s.filter((x): x is PolicyStatement => x !== false);
   return {
     Version: "2012-10-17",

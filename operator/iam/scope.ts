@@ -31,6 +31,11 @@ export interface IamFeatures {
    * `arn:aws:iam::*:role/ecsnet-target`): adds sts:AssumeRole on exactly those. Default none.
    */
   readonly assumeRoles?: readonly string[];
+  /**
+   * `ecsnet run --events-queue`: the ARN of the SQS queue EventBridge delivers EC2's CloudTrail events to
+   * (docs/events.md); adds receive, delete, visibility and attribute reads on that queue only. Absent: none.
+   */
+  readonly eventsQueueArn?: string;
 }
 
 /**

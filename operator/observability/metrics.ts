@@ -51,6 +51,10 @@ export interface Metrics {
    * True, counted at scrape time from the informers' caches (so standbys report it too: alert on `max`).
    */
   readonly objects: Gauge<"kind" | "condition">;
+  /** Messages read from the events queue (`--events-queue`), whatever they were. */
+  readonly eventsReceivedTotal: Counter;
+  /** Handled events by outcome (operator/events/cloudtrail.ts `EventOutcome`: matched, unmatched, own, ...). */
+  readonly eventsTotal: Counter<"outcome">;
   /** Count objects from `source` on every scrape. Call once per kind. */
   observeObjects(kind: string, source: () => Iterable<{ status?: unknown }>): void;
   /** Zero every `ecsnet_reconcile_*` series of a controller. Idempotent. */
@@ -61,6 +65,8 @@ export interface Metrics {
   initInformer(resource: string): void;
   /** Zero the AWS call counters for the given operations of a service (account default `_operator`). Idempotent. */
   initAwsOperations(service: string, operations: readonly string[], account?: string): void;
+  /** Zero the events counters for the given outcomes. Idempotent. */
+  initEvents(outcomes: readonly string[]): void;
   /** Zero `ecsnet_drift_repairs_total` for the given components. Idempotent. */
   initDriftComponents(components: readonly string[]): void;
 }
@@ -189,6 +195,17 @@ export function createMetrics(registry: Registry = new Registry(), opts: Metrics
         }
       },
     }),
+    eventsReceivedTotal: new Counter({
+      name: "ecsnet_events_received_total",
+      help: "Messages read from the events queue (--events-queue).",
+      registers: r,
+    }),
+    eventsTotal: new Counter({
+      name: "ecsnet_events_total",
+      help: "Events from the events queue by outcome: matched (networks enqueued), unmatched, own (ecsnet's calls), unwatched, failed (the call failed), invalid (unreadable).",
+      labelNames: ["outcome"] as const,
+      registers: r,
+    }),
   };
   return {
     ...m,
@@ -216,6 +233,10 @@ export function createMetrics(registry: Registry = new Registry(), opts: Metrics
           m.awsApiCallsTotal.labels({ service, operation, outcome, account }).inc(0);
         m.awsApiCallDuration.zero({ service, operation, account });
       }
+    },
+    initEvents(outcomes) {
+      m.eventsReceivedTotal.inc(0);
+      for (const outcome of outcomes) m.eventsTotal.labels({ outcome }).inc(0);
     },
     initDriftComponents(components) {
       for (const component of components) m.driftRepairsTotal.labels({ component }).inc(0);

@@ -16,4 +16,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ ECSNET_CONCURRENCY: "two" })).toThrow(ConfigError);
     expect(() => loadConfig({ ECSNET_CONCURRENCY: "0" })).toThrow(/ECSNET_CONCURRENCY/);
   });
+  it("reads the events queue URL, none by default, and refuses what is not a URL", () => {
+    expect(loadConfig({}).eventsQueueUrl).toBeUndefined();
+    expect(loadConfig({ ECSNET_EVENTS_QUEUE: "" }).eventsQueueUrl).toBeUndefined();
+    const url = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecsnet-ec2-events";
+    expect(loadConfig({ ECSNET_EVENTS_QUEUE: url }).eventsQueueUrl).toBe(url);
+    expect(() => loadConfig({ ECSNET_EVENTS_QUEUE: "ecsnet-ec2-events" })).toThrow(/ECSNET_EVENTS_QUEUE/);
+  });
 });

@@ -6,6 +6,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { WATCHED_EC2_EVENTS } from "../../events/cloudtrail.js";
 import type { AwsSandboxOptions } from "./server.js";
 import { startAwsSandbox } from "./server.js";
 import type { RouteRec, RouteTableRec, SgRec, SubnetRec, VpcRec } from "./state.js";
@@ -16,6 +17,8 @@ export type ForegroundOptions = Pick<AwsSandboxOptions, "port" | "seed" | "laten
   readonly throttling?: boolean;
   /** Where to write the example PrivateEcsNetwork for the seeded VPC; "" or absent writes none. */
   readonly examplePath?: string;
+  /** Create the queue `ecsnet-events`, deliver the watched EC2 calls' events to it, print its URL. */
+  readonly events?: boolean;
 };
 
 interface Dump {
@@ -127,7 +130,7 @@ export async function runAwsSandboxForeground(
   opts: ForegroundOptions,
   print: (line: string) => void = (l) => process.stdout.write(l + "\n"),
 ): Promise<void> {
-  const { throttling = true, examplePath = "", ...start } = opts;
+  const { throttling = true, examplePath = "", events = false, ...start } = opts;
   const sandbox = await startAwsSandbox({ ...start, host: "127.0.0.1" });
   if (throttling) sandbox.admin.setFaults({ throttling: true });
   const latency =
@@ -156,8 +159,16 @@ export async function runAwsSandboxForeground(
       print(`  ecsnet destroy -f ${path}`);
     }
   }
+  if (events) {
+    // The rule of deploy/aws/events.yaml: the EC2 calls the operator watches.
+    const queueUrl = sandbox.sqs.create("ecsnet-events");
+    sandbox.events.subscribe({ queueUrl, eventNames: [...WATCHED_EC2_EVENTS] });
+    print("");
+    print(`EC2 change events (CloudTrail via EventBridge) go to the SQS queue ${queueUrl}:`);
+    print(`  ecsnet run --events-queue ${queueUrl}`);
+  }
   print("");
-  print(`Admin API: ${sandbox.endpoint}/_sandbox/{reset,seed,faults,calls,state,settle}. Ctrl-C stops it.`);
+  print(`Admin API: ${sandbox.endpoint}/_sandbox/{reset,seed,faults,calls,state,settle,events}. Ctrl-C stops it.`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);

@@ -22,6 +22,7 @@ import type { ParkedCall } from "./faults.js";
 import { bucketFor, isMutatingAction, latencyFor, noFaults, takeFailNext, TokenBuckets } from "./faults.js";
 import { ownerOfCall } from "./crash-scope.js";
 import { flatParams } from "./query.js";
+import { handleSqsEventsAdmin, SandboxEventBus, SQS_TARGET_PREFIX, SqsQueues, handleSqsRequest } from "./sqs/index.js";
 import type { SeedResult } from "./seeds.js";
 import type { Ctx, TransitionDelays, World } from "./state.js";
 import { emptyWorld } from "./state.js";
@@ -60,6 +61,8 @@ export interface AwsSandboxOptions {
    * (a test of refresh-before-expiry cannot wait AWS's 900 s minimum). Default: DurationSeconds, as AWS.
    */
   stsSessionLifetimeMs?: number;
+  /** Delay before the sandbox's EventBridge delivers an EC2 call's CloudTrail event to its queues, ms; default 0. */
+  eventDelayMs?: number;
 }
 
 /** A running sandbox. */
@@ -74,6 +77,10 @@ export interface AwsSandbox {
   ecsOf(accountId: string): EcsSandbox;
   /** The ids the start-up seed created, when `seed: "two-az-vpc"` was given. */
   seeded?: SeedResult;
+  /** The SQS queues (sqs/queues.ts). */
+  sqs: SqsQueues;
+  /** The CloudTrail → EventBridge → SQS delivery of EC2 calls (sqs/eventbridge.ts). */
+  events: SandboxEventBus;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
@@ -236,6 +243,16 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     return s !== undefined && s.expiresAt <= now();
   };
 
+  // ---- SQS and EC2 change events (sqs/): queues, and the event bus fed by every successful EC2 mutation.
+  let endpoint = "";
+  const sqs = new SqsQueues({ origin: () => endpoint, region, accountId, now });
+  const events = new SandboxEventBus(
+    (queueUrl, body) => void sqs.send(queueUrl, body),
+    () => ({ region, accountId, now: now() }),
+  );
+  events.delayMs = opts.eventDelayMs ?? 0;
+  // ---- end of SQS and events
+
   const ownerScope = (c: Ctx, operation: string, params: Map<string, string>): string[] => {
     const uid = ownerOfCall(c, operation, params);
     return uid === undefined ? [] : [`uid:${uid}`];
@@ -244,6 +261,11 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   async function serve(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const requestId = randomUUID();
+    if (url.pathname.startsWith("/_sandbox/events")) {
+      const out = handleSqsEventsAdmin(events, sqs, req.method ?? "GET", url.pathname, body);
+      res.writeHead(out.status, { "content-type": "application/json" });
+      return void res.end(JSON.stringify(out.json));
+    }
     if (url.pathname.startsWith("/_sandbox/")) {
       const out = handleAdminRequest(admin, req.method ?? "GET", url.pathname, body);
       res.writeHead(out?.status ?? 404, { "content-type": "application/json" });
@@ -253,6 +275,11 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     // Service dispatch: STS by the credential scope; ECS by its JSON target; everything else is EC2.
     if (serviceOf(req) === "sts") return serveSts(req, res, body, requestId);
     const target = req.headers["x-amz-target"];
+    if (typeof target === "string" && target.startsWith(SQS_TARGET_PREFIX)) {
+      const out = await handleSqsRequest(sqs, target, body, requestId, () => req.socket.destroyed);
+      res.writeHead(out.status, out.headers);
+      return void res.end(out.body);
+    }
     const isEcs = typeof target === "string" && target.startsWith(ECS_TARGET_PREFIX);
     const params = isEcs ? undefined : flatParams(body);
     const operation = isEcs ? target.slice(ECS_TARGET_PREFIX.length) : (params!.get("Action") ?? "");
@@ -311,6 +338,16 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
         }
       : { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId };
     if (mutating && !fault && out.status === 200) {
+      events.publish({
+        action: operation,
+        params: params!,
+        responseXml: out.body,
+        userAgent: String(req.headers["user-agent"] ?? ""),
+        accessKeyId: accessKeyOf(req),
+        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+        requestId,
+        accountId: slot.ctx.accountId,
+      });
       let hold: string | undefined;
       for (const k of scopes) {
         const n = (mutations.get(k) ?? 0) + 1;
@@ -361,6 +398,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  endpoint = `http://127.0.0.1:${port}`;
   const seeded = opts.seed === "two-az-vpc" ? admin.seed("two-az-vpc") : undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -369,8 +407,12 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     ecs,
     ecsOf: (id: string) => slotOf(id).ecs,
     seeded,
+    sqs,
+    events,
     close: () =>
       new Promise<void>((resolve) => {
+        events.clear();
+        sqs.clear();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
