@@ -1,14 +1,17 @@
 # Built and run on the Node 24 LTS release the tests run on (docs/adr/0001; the runtime test checks the tag).
-# Two stages: compile the operator (not the benchmark), then a slim runtime with production dependencies only,
+# Two stages: compile the operator (not the benchmark) and bundle `ecsnet run` (docs/adr/0009-bundled-runtime.md),
+# then a slim runtime with production dependencies only,
 # as a non-root user, runnable with a read-only root filesystem (test/integration/deploy/image.test.ts runs
 # these steps outside Docker and checks that the entrypoint writes nothing).
 FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --omit=optional --no-audit --no-fund
+# Optional dependencies included here: esbuild's native binary is one (@esbuild/linux-x64). This stage is not shipped.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY operator ./operator
-RUN npx tsc -p tsconfig.build.json
+COPY scripts/bundle.mjs ./scripts/bundle.mjs
+RUN npx tsc -p tsconfig.build.json && node scripts/bundle.mjs
 
 FROM node:24.22.3-bookworm-slim
 ARG VERSION=0.1.0
@@ -36,6 +39,7 @@ COPY package.json package-lock.json ./
 # a developer's machine.
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist/operator ./dist/operator
+COPY --from=build /src/dist/bundle ./dist/bundle
 COPY bin ./bin
 COPY crds ./crds
 USER 65532:65532

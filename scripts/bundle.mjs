@@ -1,0 +1,38 @@
+// The bundled runtime of `ecsnet run` (docs/adr/0009-bundled-runtime.md): everything operator/run-main.ts imports,
+// dependencies included, as one ES module tree-shaken by esbuild, in dist/bundle/. `npm run build` runs this after
+// tsc; bin/ecsnet.js and the container image start it for `ecsnet run`. The entry, not a list of files, decides
+// what is in it: a module `run` comes to import is bundled with it.
+//   node scripts/bundle.mjs [--metafile]   (--metafile: also write dist/bundle/meta.json, what each byte is)
+import { rm, writeFile } from "node:fs/promises";
+import { build } from "esbuild";
+
+const outdir = "dist/bundle";
+// Chunk names carry content hashes: start empty so no chunk of an earlier build stays behind.
+await rm(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: { "ecsnet-run": "operator/run-main.ts" },
+  outdir,
+  bundle: true,
+  // Modules loaded with import() stay separate files, loaded only when that code runs (e.g. credential
+  // providers of the SDK's chain that the environment does not use).
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node24",
+  // ES module builds first: the AWS SDK's dist-es is what tree-shakes (its dist-cjs is one file per package).
+  mainFields: ["module", "main"],
+  minifySyntax: true,
+  minifyWhitespace: true,
+  // Names stay as written: a stack trace names the functions of the source even without its source map.
+  minifyIdentifiers: false,
+  sourcemap: "linked",
+  sourcesContent: false,
+  legalComments: "none",
+  logLevel: "warning",
+  metafile: true,
+  // Dependencies published as CommonJS call require(); in an ES module it comes from createRequire.
+  banner: {
+    js: 'import { createRequire as __ecsnetCreateRequire } from "node:module"; const require = __ecsnetCreateRequire(import.meta.url);',
+  },
+});
+if (process.argv.includes("--metafile")) await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
