@@ -28,11 +28,16 @@ LABEL org.opencontainers.image.title="ecsnet" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.base.name="docker.io/library/node:24.22.3-bookworm-slim"
 ENV NODE_ENV=production
-# V8's heap sized for the operator rather than from the node's RAM: on a large node V8 lets the young generation
-# grow to 64 MiB and the old one collect lazily, which held 390 MiB RSS at 1,000 networks for ~70 MiB of live
-# heap; with these caps the same run holds 225 MiB (docs/benchmarks.md, figure 5). 192 MiB is 2.5x the live heap
-# measured at 1,000 networks. Override NODE_OPTIONS in the Deployment to resize.
-ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=192"
+# Runtime settings for memory, each measured by `npm run bench -- --only memory` (docs/benchmarks.md, figure 5):
+# - V8's heap sized for the operator rather than from the node's RAM (on a large node V8 lets the young generation
+#   grow to 64 MiB and collects the old one lazily): 1 MiB semi-spaces, old generation capped at 192 MiB (well
+#   above the ~60 MiB heap of 1,000 networks); one V8 worker thread instead of one per core.
+# - glibc's malloc: two arenas instead of 8 per core, and blocks from 16 KiB up mmap'd, so the memory V8's compilers
+#   and parsers borrow goes back to the system when freed instead of staying in glibc's heap.
+# Override NODE_OPTIONS / MALLOC_* in the Deployment to resize; the ENTRYPOINT's V8 flags are below.
+ENV NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=192 --v8-pool-size=1"
+ENV MALLOC_ARENA_MAX=2
+ENV MALLOC_MMAP_THRESHOLD_=16384
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --omit=optional: the base image has Node; the Node binary packages in optionalDependencies are for npm ci on
@@ -43,5 +48,7 @@ COPY --from=build /src/dist/bundle ./dist/bundle
 COPY bin ./bin
 COPY crds ./crds
 USER 65532:65532
-ENTRYPOINT ["node", "/app/bin/ecsnet.js"]
+# V8 flags NODE_OPTIONS does not accept: no optimizing compilers (TurboFan, Maglev; the operator waits on AWS and
+# Kubernetes, not on its CPU), code and heap laid out for size, GC on the main thread (figure 5).
+ENTRYPOINT ["node", "--optimize-for-size", "--no-opt", "--no-maglev", "--single-threaded-gc", "/app/bin/ecsnet.js"]
 CMD ["run"]
