@@ -3,7 +3,7 @@
 // tsc; bin/ecsnet.js and the container image start it for `ecsnet run`. The entry, not a list of files, decides
 // what is in it: a module `run` comes to import is bundled with it.
 //   node scripts/bundle.mjs [--metafile]   (--metafile: also write dist/bundle/meta.json, what each byte is)
-import { rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
 
 const outdir = "dist/bundle";
@@ -35,4 +35,12 @@ const result = await build({
     js: 'import { createRequire as __ecsnetCreateRequire } from "node:module"; const require = __ecsnetCreateRequire(import.meta.url);',
   },
 });
+// Node keeps a module's source in memory as one byte per character only when all of it is ASCII, else two (measured:
+// one µ made a 1.9 MB module's external memory 4.0 MB instead of 2.1 MB). esbuild escapes non-ASCII characters in
+// strings but not in regular expression literals (a dependency's /µs/); \uXXXX means the same character in both.
+for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith(".js"))) {
+  const text = await readFile(file, "utf8");
+  const ascii = text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (ascii !== text) await writeFile(file, ascii);
+}
 if (process.argv.includes("--metafile")) await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
