@@ -50,11 +50,13 @@ describe("the bundled runtime of ecsnet run", () => {
       expect(own).not.toContain(`operator/cli/${other}.ts`);
   });
 
-  it("loads only the EC2 commands ecsnet imports, not the whole client", () => {
+  it("loads only the EC2 commands ecsnet imports and their schemas, not the whole client", () => {
     const bundle = files.filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(DIR, f), "utf8"));
-    // A command ecsnet calls, and one of EC2's ~800 that it never calls.
+    // A command ecsnet calls, and one of EC2's ~800 that it never calls; the same for their request schemas.
     expect(bundle.some((t) => t.includes("DescribeVpcEndpointsCommand"))).toBe(true);
+    expect(bundle.some((t) => t.includes("DescribeVpcEndpointsRequest$"))).toBe(true);
     expect(bundle.some((t) => t.includes("RunInstancesCommand"))).toBe(false);
+    expect(bundle.some((t) => t.includes("RunInstancesRequest$"))).toBe(false);
   });
 
   it("is pure ASCII", () => {
