@@ -5,8 +5,11 @@
  * process as it is: RSS from /proc/<pid>/status (what a container's memory limit sees), V8's heap and
  * external memory from the operator's own /metrics. No GC is forced: the numbers are what the process holds.
  *
- * Each V8 setting measured (`variants`) starts a fresh operator and grows it 0 → sizes[0] → ... Several runs
- * per variant; the report shows medians.
+ * Each runtime measured (`variants`: the script started and its environment) starts a fresh operator and grows
+ * it 0 → sizes[0] → ... Several runs per variant; the report shows medians. The two compared are the unbundled
+ * operator (dist/operator/main.js) with the image's former settings, and what the image runs now: bin/ecsnet.js,
+ * which runs the bundled runtime (dist/bundle/) for `run`, with the Dockerfile's ENTRYPOINT flags, NODE_OPTIONS
+ * and MALLOC_* environment.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -15,15 +18,21 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { applyNetwork, NS, readyCount, startKube, type Kube } from "./operator-world.js";
-import { imageNodeOptions } from "./node-options.js";
+import { imageNodeArgs, imageRuntimeEnv } from "./node-options.js";
 import { median } from "./stats.js";
 import { CREDENTIALS, createVpcs, networkSpec, rawEc2, REGION, startAws, until, type BenchVpc } from "./world.js";
 
-/** One V8/Node setting the operator is started with. */
+/** One runtime the operator is started with. */
 export interface MemoryVariant {
   readonly name: string;
+  /** The script node runs with `run ...` (relative to the repository). */
+  readonly script: string;
+  /** Node/V8 flags before the script (those NODE_OPTIONS does not accept), as the image's ENTRYPOINT has them. */
+  readonly nodeArgs: readonly string[];
   /** NODE_OPTIONS for the operator process ("" = Node's defaults). */
   readonly nodeOptions: string;
+  /** Further environment of the runtime (glibc's MALLOC_* tunables). */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /** Memory of the operator process at one size (medians over runs). */
@@ -61,7 +70,7 @@ export interface MemoryAtScale {
 }
 
 const MiB = 1024 * 1024;
-const BIN = fileURLToPath(new URL("../../bin/ecsnet.js", import.meta.url));
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
 interface Sample {
   rss: number;
@@ -83,12 +92,13 @@ interface OperatorProcess {
 async function startOperatorProcess(
   kubeconfigPath: string,
   awsEndpoint: string,
-  o: { nodeOptions: string; ec2RateScale: number },
+  o: { variant: MemoryVariant; ec2RateScale: number },
 ): Promise<OperatorProcess> {
   const child = spawn(
     process.execPath,
     [
-      BIN,
+      ...o.variant.nodeArgs,
+      join(REPO, o.variant.script),
       "run",
       "--kubeconfig",
       kubeconfigPath,
@@ -113,7 +123,8 @@ async function startOperatorProcess(
       stdio: ["ignore", "ignore", "pipe"],
       env: {
         PATH: process.env.PATH ?? "",
-        NODE_OPTIONS: o.nodeOptions,
+        ...o.variant.env,
+        NODE_OPTIONS: o.variant.nodeOptions,
         AWS_ENDPOINT_URL: awsEndpoint,
         AWS_REGION: REGION,
         AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
@@ -199,7 +210,7 @@ async function oneRun(
   awsEndpoint: string,
   vpcs: readonly BenchVpc[],
   sizes: readonly number[],
-  o: { nodeOptions: string; ec2RateScale: number; runId: string },
+  o: { variant: MemoryVariant; ec2RateScale: number; runId: string },
 ): Promise<{ networks: number; sample: Sample; readySeconds: number }[]> {
   const op = await startOperatorProcess(kubeconfigPath, awsEndpoint, o);
   const out: { networks: number; sample: Sample; readySeconds: number }[] = [];
@@ -250,7 +261,7 @@ export async function measureMemory(o: {
         o.progress?.(`memory: ${v.name} run ${r + 1}/${o.runs}`);
         runs.push(
           await oneRun(kube, kubeconfigPath, aws.endpoint, vpcs, o.sizes, {
-            nodeOptions: v.nodeOptions,
+            variant: v,
             ec2RateScale: o.ec2RateScale,
             runId: String(r),
           }),
@@ -289,11 +300,30 @@ export async function measureMemory(o: {
   return { vpcs: "one per network", ec2RateScale: o.ec2RateScale, variants };
 }
 
-/** The settings figure 5 compares: Node's defaults, and the container image's. */
+/** The image's settings before the bundled runtime (docs/benchmarks.md, figure 5, 2026-12-03). */
+export const FORMER_NODE_OPTIONS = "--max-semi-space-size=2 --max-old-space-size=192";
+
+/**
+ * The runtimes figure 5 compares: the unbundled operator with the image's former V8 settings, and what the
+ * image runs now (bin/ecsnet.js → the bundle, with the Dockerfile's NODE_OPTIONS and MALLOC_* settings).
+ */
 export async function memoryVariants(): Promise<MemoryVariant[]> {
-  const dockerfile = await readFile(fileURLToPath(new URL("../../Dockerfile", import.meta.url)), "utf8");
+  const dockerfile = await readFile(join(REPO, "Dockerfile"), "utf8");
+  const { NODE_OPTIONS: nodeOptions = "", ...env } = imageRuntimeEnv(dockerfile);
   return [
-    { name: "Node defaults", nodeOptions: "" },
-    { name: "image settings", nodeOptions: imageNodeOptions(dockerfile) },
+    {
+      name: "unbundled, former settings",
+      script: "dist/operator/main.js",
+      nodeArgs: [],
+      nodeOptions: FORMER_NODE_OPTIONS,
+      env: {},
+    },
+    {
+      name: "bundled runtime, image settings",
+      script: "bin/ecsnet.js",
+      nodeArgs: imageNodeArgs(dockerfile),
+      nodeOptions,
+      env,
+    },
   ];
 }

@@ -192,7 +192,12 @@ function renderMemory(m: MemoryAtScale): string {
       p.networks ? `${fmt(p.readySeconds)} s` : "-",
     ]);
     parts.push(
-      `  ${v.name} (NODE_OPTIONS=${JSON.stringify(v.nodeOptions)}; medians of ${v.runs} run(s))`,
+      `  ${v.name} (node ${[...v.nodeArgs, v.script].join(" ")}; ${Object.entries({
+        NODE_OPTIONS: v.nodeOptions,
+        ...v.env,
+      })
+        .map(([k, x]) => `${k}=${JSON.stringify(x)}`)
+        .join(" ")}; medians of ${v.runs} run(s))`,
       table([["networks", "RSS", "anon", "file", "heap used", "heap total", "external", "apply→all Ready"], ...rows]),
       `  per network from the empty operator: RSS ${fmt(v.rssPerNetworkKiB)} KiB, heap ${fmt(v.heapPerNetworkKiB)} KiB`,
     );

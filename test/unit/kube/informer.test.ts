@@ -169,3 +169,28 @@ describe("Informer recovery", () => {
     await inf.stop();
   });
 });
+
+describe("Informer cache", () => {
+  it("caches objects without metadata.managedFields, the rest of the object as the server sent it", async () => {
+    const { api, inf } = setup();
+    const managedFields = [
+      { manager: "kubectl", operation: "Apply", fieldsType: "FieldsV1", fieldsV1: { "f:spec": {} } },
+    ];
+    api.items = [{ metadata: { name: "a", namespace: "ns", resourceVersion: "1", managedFields }, spec: { x: 1 } }];
+    inf.start();
+    await flush();
+    api.current.event("MODIFIED", {
+      metadata: { name: "b", namespace: "ns", resourceVersion: "11", labels: { l: "v" }, managedFields },
+      spec: { y: 2 },
+    });
+    expect(inf.get("ns", "a")).toEqual({
+      metadata: { name: "a", namespace: "ns", resourceVersion: "1" },
+      spec: { x: 1 },
+    });
+    expect(inf.get("ns", "b")).toEqual({
+      metadata: { name: "b", namespace: "ns", resourceVersion: "11", labels: { l: "v" } },
+      spec: { y: 2 },
+    });
+    await inf.stop();
+  });
+});
