@@ -24,6 +24,11 @@ export interface Config {
    * and when its VPC DNS attributes are re-read). Default 30 minutes (ECSNET_FULL_OBSERVE_MS).
    */
   readonly fullObserveMs: number;
+  /**
+   * How often an EcrAccess re-reads its workloads from ECS (its task definitions are not part of the shared
+   * EC2 sweep). Default 5 minutes (ECSNET_DISCOVERY_RESYNC_MS).
+   */
+  readonly discoveryResyncMs: number;
   /** Requeue interval in ms while something is pending (NAT/endpoint creating). Default 15 s (ECSNET_PENDING_REQUEUE_MS). */
   readonly pendingRequeueMs: number;
   /** Concurrent reconciles across all keys. Default 4 (ECSNET_CONCURRENCY). */
@@ -71,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultRegion: env.ECSNET_REGION || undefined,
     resyncMs: intVar(env, "ECSNET_RESYNC_MS", 20_000, 1_000),
     fullObserveMs: intVar(env, "ECSNET_FULL_OBSERVE_MS", 1_800_000, 1_000),
+    discoveryResyncMs: intVar(env, "ECSNET_DISCOVERY_RESYNC_MS", 300_000, 1_000),
     pendingRequeueMs: intVar(env, "ECSNET_PENDING_REQUEUE_MS", 15_000, 100),
     concurrency: intVar(env, "ECSNET_CONCURRENCY", 4, 1),
     selector: env.ECSNET_SELECTOR || undefined,

@@ -55,6 +55,8 @@ export interface OperatorOptions {
   readonly pendingRequeueMs: number;
   /** How often a converged network observes its own VPC in full anyway; default 30 minutes. */
   readonly fullObserveMs?: number;
+  /** How often an EcrAccess re-reads its workloads from ECS; default 5 minutes (not part of the EC2 sweep). */
+  readonly discoveryResyncMs?: number;
   /** Lease-based leader election; absent → this instance always leads. */
   readonly leaderElection?: {
     readonly namespace: string;
@@ -215,7 +217,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   // Converged networks are watched by the shared sweep; their own requeue is only the long full observe.
   const networkRequeue = { ...requeue, convergedMs: o.fullObserveMs ?? FULL_OBSERVE_MS };
   // EcrAccess discovery (ECS reads) is not part of the shared snapshot: it keeps its five-minute sweep.
-  const accessRequeue = { ...requeue, resyncMs: Math.max(o.resyncMs, ECR_ACCESS_RESYNC_MS) };
+  const accessRequeue = { ...requeue, resyncMs: o.discoveryResyncMs ?? ECR_ACCESS_RESYNC_MS };
   const events = new EventRecorder({ kubeConfig, logger: o.logger, ...(o.instance ? { instance: o.instance } : {}) });
   const store = new ContributionStore(accesses);
 

@@ -109,6 +109,7 @@ export function runCommand(): Command {
         resyncMs: f.resync !== undefined ? f.resync * 1000 : cfg.resyncMs,
         pendingRequeueMs: cfg.pendingRequeueMs,
         fullObserveMs: cfg.fullObserveMs,
+        discoveryResyncMs: cfg.discoveryResyncMs,
         ...(f.leaderElect
           ? {
               leaderElection: {

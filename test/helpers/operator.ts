@@ -284,7 +284,7 @@ export interface SpawnOptions {
   readonly leaderElect?: boolean;
   /** More `ecsnet run` flags. */
   readonly args?: readonly string[];
-  /** ECSNET_* settings; defaults: ECSNET_RESYNC_MS 1500, ECSNET_PENDING_REQUEUE_MS 300, log level debug. */
+  /** ECSNET_* settings; defaults: ECSNET_RESYNC_MS and ECSNET_DISCOVERY_RESYNC_MS 1500, ECSNET_PENDING_REQUEUE_MS 300, log level debug. */
   readonly env?: Readonly<Record<string, string>>;
 }
 
@@ -333,6 +333,7 @@ export async function spawnOperator(world: E2eWorld, opts: SpawnOptions = {}): P
     AWS_ENDPOINT_URL: world.awsEndpoint,
     AWS_REGION: world.region,
     ECSNET_RESYNC_MS: "1500",
+    ECSNET_DISCOVERY_RESYNC_MS: "1500",
     ECSNET_PENDING_REQUEUE_MS: "300",
     ECSNET_LOG_LEVEL: "debug",
     ...opts.env,

@@ -7,10 +7,18 @@ describe("loadConfig", () => {
       logLevel: "info",
       resyncMs: 20_000,
       fullObserveMs: 1_800_000,
+      discoveryResyncMs: 300_000,
       pendingRequeueMs: 15_000,
       concurrency: 4,
     });
     expect(Object.isFrozen(c)).toBe(true);
+  });
+  it("reads the EcrAccess discovery interval apart from the network sweep", () => {
+    expect(loadConfig({ ECSNET_RESYNC_MS: "1500", ECSNET_DISCOVERY_RESYNC_MS: "2000" })).toMatchObject({
+      resyncMs: 1_500,
+      discoveryResyncMs: 2_000,
+    });
+    expect(() => loadConfig({ ECSNET_DISCOVERY_RESYNC_MS: "10" })).toThrow(/ECSNET_DISCOVERY_RESYNC_MS/);
   });
   it("rejects a malformed number naming the variable", () => {
     expect(() => loadConfig({ ECSNET_CONCURRENCY: "two" })).toThrow(ConfigError);
