@@ -13,7 +13,7 @@ import { ConditionSchema } from "./conditions.js";
 import { ECSNET_CATEGORIES, toCrd, type CustomResourceDefinition, type PrinterColumn } from "./crd.js";
 import { API_VERSION, Kinds } from "./group.js";
 import { ObjectMetaSchema } from "./private-ecs-network.js";
-import { cel } from "./schema-helpers.js";
+import { AccountRef, cel } from "./schema-helpers.js";
 import { compileSpecValidator, type SpecResult, type ValidateOptions } from "./validate.js";
 
 /** An ECR repository name (`team/web`) or ARN (`arn:aws:ecr:REGION:ACCOUNT:repository/NAME`). */
@@ -39,21 +39,10 @@ export const EcrAccessSpecSchema = Type.Object(
       { description: "The PrivateEcsNetwork this access goes through." },
     ),
     accountRef: Type.Optional(
-      Type.Object(
-        {
-          name: Type.String({
-            description: "Name of the AwsAccount (cluster-scoped).",
-            minLength: 1,
-            maxLength: 253,
-            pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
-          }),
-        },
-        {
-          description:
-            "The AwsAccount whose role ecsnet assumes for the ECS calls of this access (discovering its services). Default: the network's account, else the one its namespace " +
-            "names in the ecsnet.dev/aws-account label, else ecsnet's own credentials. The AwsAccount must allow " +
-            "this namespace and region.",
-        },
+      AccountRef(
+        "The AwsAccount whose role ecsnet assumes for the ECS calls of this access (discovering its services). Default: the network's account, else the one its namespace " +
+          "names in the ecsnet.dev/aws-account label, else ecsnet's own credentials. The AwsAccount must allow " +
+          "this namespace and region.",
       ),
     ),
     repositories: Type.Optional(

@@ -10,7 +10,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { ConditionSchema } from "./conditions.js";
 import { API_VERSION, Kinds } from "./group.js";
-import { AwsId, IPV4_CIDR_PATTERN, IdSet, REGION_PATTERN, TagMap, cel } from "./schema-helpers.js";
+import { AccountRef, AwsId, IPV4_CIDR_PATTERN, IdSet, REGION_PATTERN, TagMap, cel } from "./schema-helpers.js";
 
 const ENDPOINT_SHORT_NAME = Type.String({
   description: "Short service name of an interface endpoint, e.g. secretsmanager, ssm, ssmmessages, kms, sts.",
@@ -253,21 +253,10 @@ const EgressSchema = Type.Object(
 export const PrivateEcsNetworkSpecSchema = Type.Object(
   {
     accountRef: Type.Optional(
-      Type.Object(
-        {
-          name: Type.String({
-            description: "Name of the AwsAccount (cluster-scoped).",
-            minLength: 1,
-            maxLength: 253,
-            pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
-          }),
-        },
-        {
-          description:
-            "The AwsAccount whose role ecsnet assumes for this object's AWS calls. Default: the one its namespace " +
-            "names in the ecsnet.dev/aws-account label, else ecsnet's own credentials. The AwsAccount must allow " +
-            "this namespace and region.",
-        },
+      AccountRef(
+        "The AwsAccount whose role ecsnet assumes for this object's AWS calls. Default: the one its namespace " +
+          "names in the ecsnet.dev/aws-account label, else ecsnet's own credentials. The AwsAccount must allow " +
+          "this namespace and region.",
       ),
     ),
     region: Type.Optional(

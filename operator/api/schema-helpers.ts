@@ -48,3 +48,17 @@ export const TagMap = (description: string, opts: SchemaOptions = {}) =>
     maxProperties: 40,
     ...opts,
   });
+
+/** `spec.accountRef`: the name of a cluster-scoped AwsAccount (a DNS subdomain, as Kubernetes names are). */
+export const AccountRef = (description: string) =>
+  Type.Object(
+    {
+      name: Type.String({
+        description: "Name of the AwsAccount (cluster-scoped).",
+        minLength: 1,
+        maxLength: 253,
+        pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+      }),
+    },
+    { description },
+  );
