@@ -112,6 +112,21 @@ export const vpcIdsOf = (s: VpcScope): readonly string[] => ("vpcIds" in s ? s.v
  */
 export const MAX_FILTER_VALUES = 200;
 
+/**
+ * What {@link Ec2Port.describeAddresses} selects: an address of the given ones, or one carrying
+ * `tagKey=tagValue` (any value of `tagKey` without `tagValue`). The SDK adapter and the snapshot's view both
+ * answer with exactly this selection.
+ */
+export function selectsAddress(
+  input: { readonly tagKey: string; readonly tagValue?: string | undefined },
+  given: ReadonlySet<string>,
+  a: { readonly tags: Readonly<Record<string, string>>; readonly allocationId: string },
+): boolean {
+  const tagged =
+    input.tagValue === undefined ? a.tags[input.tagKey] !== undefined : a.tags[input.tagKey] === input.tagValue;
+  return tagged || given.has(a.allocationId);
+}
+
 /** The EC2 calls ecsnet makes. See the module doc for the contract shared by every method. */
 export interface Ec2Port {
   /** The region the client talks to. */

@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { EC2Client, Filter, ServiceDetail, Vpc } from "@aws-sdk/client-ec2";
 import type { ObservedSecurityGroupRule } from "../core/model.js";
-import { MAX_FILTER_VALUES, vpcIdsOf, type Ec2Port, type VpcRecord } from "./ec2-port.js";
+import { MAX_FILTER_VALUES, selectsAddress, vpcIdsOf, type Ec2Port, type VpcRecord } from "./ec2-port.js";
 import { classifyAwsError } from "./errors.js";
 import { ec2Writes } from "./ec2-sdk-writes.js";
 import {
@@ -65,6 +65,21 @@ function toVpcRecord(vpc: Vpc, fallbackId: string): VpcRecord {
 /** Build an {@link Ec2Port} on `ec2` (whose middleware already carries the limiter and call recorder). */
 export function createEc2Port(ec2: EC2Client): Ec2Port {
   const cfg = { client: ec2, pageSize: PAGE };
+  const internetGatewaysByVpc: Ec2Port["describeInternetGatewaysByVpc"] = async ({ vpcIds }) => {
+    const byVpc = new Map<string, string[]>(vpcIds.map((id) => [id, []]));
+    const gateways = await perChunk(vpcIds, async (ids) => {
+      const pages = paginateDescribeInternetGateways(cfg, { Filters: [filter("attachment.vpc-id", ids)] });
+      return all(pages, (p) => p.InternetGateways);
+    });
+    for (const g of gateways) {
+      for (const a of g.Attachments ?? []) {
+        if (g.InternetGatewayId) byVpc.get(a.VpcId ?? "")?.push(g.InternetGatewayId);
+      }
+    }
+    for (const ids of byVpc.values()) ids.sort();
+    return byVpc;
+  };
+
   return {
     region: () => ec2.config.region(),
 
@@ -113,24 +128,10 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
     },
 
     async describeInternetGateways({ vpcId }) {
-      const pages = paginateDescribeInternetGateways(cfg, { Filters: [filter("attachment.vpc-id", [vpcId])] });
-      return (await all(pages, (p) => p.InternetGateways)).flatMap((g) => g.InternetGatewayId ?? []).sort();
+      return (await internetGatewaysByVpc({ vpcIds: [vpcId] })).get(vpcId) ?? [];
     },
 
-    async describeInternetGatewaysByVpc({ vpcIds }) {
-      const byVpc = new Map<string, string[]>(vpcIds.map((id) => [id, []]));
-      const gateways = await perChunk(vpcIds, async (ids) => {
-        const pages = paginateDescribeInternetGateways(cfg, { Filters: [filter("attachment.vpc-id", ids)] });
-        return all(pages, (p) => p.InternetGateways);
-      });
-      for (const g of gateways) {
-        for (const a of g.Attachments ?? []) {
-          if (g.InternetGatewayId) byVpc.get(a.VpcId ?? "")?.push(g.InternetGatewayId);
-        }
-      }
-      for (const ids of byVpc.values()) ids.sort();
-      return byVpc;
-    },
+    describeInternetGatewaysByVpc: internetGatewaysByVpc,
 
     async describeEndpointServices({ region }) {
       const details: ServiceDetail[] = [];
@@ -182,16 +183,15 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
       });
     },
 
-    async describeAddresses({ tagKey, tagValue, allocationIds }) {
+    async describeAddresses(input) {
+      const { tagKey, tagValue, allocationIds } = input;
       const given = new Set(allocationIds ?? []);
       // Filters AND together: to get "ours OR given" in one call, ask for the VPC domain and select here.
       // DescribeAddresses has no pagination: it answers every match at once.
       const byTag = tagValue === undefined ? filter("tag-key", [tagKey]) : filter(`tag:${tagKey}`, [tagValue]);
       const filters = given.size > 0 ? [filter("domain", ["vpc"])] : [byTag];
       const out = await ec2.send(new DescribeAddressesCommand({ Filters: filters }));
-      const tagged = (tags: Readonly<Record<string, string>>) =>
-        tagValue === undefined ? tags[tagKey] !== undefined : tags[tagKey] === tagValue;
-      return (out.Addresses ?? []).map(toAddress).filter((a) => tagged(a.tags) || given.has(a.allocationId));
+      return (out.Addresses ?? []).map(toAddress).filter((a) => selectsAddress(input, given, a));
     },
 
     ...ec2Writes(ec2),

@@ -24,6 +24,7 @@ import { TagKey } from "../api/group.js";
 import type { ObservedNetwork, ObservedSecurityGroupRule, OwnerRef, RouteTableInfo, Topology } from "../core/model.js";
 import { securityGroupName } from "../core/ownership.js";
 import {
+  selectsAddress,
   vpcIdsOf,
   type Ec2Port,
   type InVpc,
@@ -191,9 +192,7 @@ export class ObserveSnapshot {
         const given = new Set(i.allocationIds ?? []);
         const covered = i.tagKey === TagKey.OwnerUid && [...given].every((id) => fast.givenAllocationIds.has(id));
         if (!covered) return live.describeAddresses(i);
-        const tagged = (tags: Readonly<Record<string, string>>) =>
-          i.tagValue === undefined ? tags[i.tagKey] !== undefined : tags[i.tagKey] === i.tagValue;
-        return fast.addresses.filter((a) => tagged(a.tags) || given.has(a.allocationId));
+        return fast.addresses.filter((a) => selectsAddress(i, given, a));
       },
     };
   }

@@ -152,12 +152,16 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     string,
     { aws: AwsClients; ec2: Ec2Port; ecs: EcsPort; role: string; snapshot: ObserveSnapshot }
   >();
+  // Each entry owns its limiter: releasing it ends any wait for EC2 tokens and closes the clients' sockets.
+  const release = (c: { aws: AwsClients }) => {
+    c.aws.limiter.close();
+    c.aws.destroy();
+  };
   const forTarget = (t: AwsTarget) => {
     const key = targetKey(t);
     let c = clients.get(key);
     if (c && c.role !== roleIdentity(t.account)) {
-      c.aws.limiter.close();
-      c.aws.destroy();
+      release(c);
       c = undefined;
     }
     if (!c) {
@@ -282,8 +286,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         for (const [key, c] of clients) {
           if (!key.startsWith(`${name}/`)) continue;
           clients.delete(key);
-          c.aws.limiter.close();
-          c.aws.destroy();
+          release(c);
         }
       },
     }),
@@ -373,10 +376,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       await eventConsumer?.stop();
       await manager.stop();
       // Reconciles cut short after the grace period may still wait for EC2 tokens: end those waits now.
-      for (const c of clients.values()) {
-        c.aws.limiter.close();
-        c.aws.destroy();
-      }
+      for (const c of clients.values()) release(c);
     },
   };
 }
