@@ -84,9 +84,12 @@ export function networkReconciler(deps: NetworkControllerDeps): Reconcile {
     // finalizer before the first AWS mutation (only for a valid spec in an account it may use: anything else
     // never reaches AWS, so deleting it needs no cleanup and must not wait for one).
     const account = deps.accounts?.choose(namespace, obj.spec?.accountRef?.name);
-    const valid = validateSpec("PrivateEcsNetwork", obj.spec);
-    const mayReachAws = valid.ok && accountFor(account, valid.spec.region ?? deps.aws.defaultRegion).ok;
-    if (!deleting && !hasFinalizer(obj as KubeObject, FINALIZER) && mayReachAws) {
+    const rawSpec = obj.spec;
+    const mayReachAws = () => {
+      const valid = validateSpec("PrivateEcsNetwork", rawSpec);
+      return valid.ok && accountFor(account, valid.spec.region ?? deps.aws.defaultRegion).ok;
+    };
+    if (!deleting && !hasFinalizer(obj as KubeObject, FINALIZER) && mayReachAws()) {
       obj = (await addFinalizer({
         client: deps.kube,
         resource: R,
