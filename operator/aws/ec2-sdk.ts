@@ -36,10 +36,24 @@ const PAGE = 1000;
 
 const filter = (name: string, values: readonly string[]): Filter => ({ Name: name, Values: [...values] });
 
-/** Collect every item of every page of an SDK paginator. */
-async function all<P, T>(pages: AsyncIterable<P>, pick: (page: P) => readonly T[] | undefined): Promise<T[]> {
+/**
+ * Every item of every page of an SDK paginator, each converted by `to` as its page arrives (`to` may drop an item
+ * by returning null). Only the small converted records are kept: a page of 1,000 SDK objects (tags, DNS entries,
+ * policy documents) becomes garbage as soon as the next page is asked for, so a sweep over 1,000 VPCs never holds
+ * all of its raw pages at once.
+ */
+async function all<P, I, T>(
+  pages: AsyncIterable<P>,
+  pick: (page: P) => readonly I[] | undefined,
+  to: (item: I) => T | null,
+): Promise<T[]> {
   const out: T[] = [];
-  for await (const page of pages) out.push(...(pick(page) ?? []));
+  for await (const page of pages) {
+    for (const item of pick(page) ?? []) {
+      const t = to(item);
+      if (t !== null) out.push(t);
+    }
+  }
   return out;
 }
 
@@ -50,9 +64,15 @@ function chunks(values: readonly string[]): string[][] {
   return out;
 }
 
-/** `read` once per chunk of `values` (chunks in parallel), results concatenated in chunk order. */
+/**
+ * `read` once per chunk of `values`, results concatenated in chunk order. Chunks are read one after another, not
+ * in parallel: the calls are the same, and only one response (up to 1,000 items of XML, its parse tree and its SDK
+ * objects) is in memory at a time. Parallel chunks made a 1,000-VPC sweep hold five at once per resource type.
+ */
 async function perChunk<T>(values: readonly string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
-  return (await Promise.all(chunks([...new Set(values)]).map(read))).flat();
+  const out: T[] = [];
+  for (const chunk of chunks([...new Set(values)])) out.push(...(await read(chunk)));
+  return out;
 }
 
 function toVpcRecord(vpc: Vpc, fallbackId: string): VpcRecord {
@@ -67,13 +87,17 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
   const cfg = { client: ec2, pageSize: PAGE };
   const internetGatewaysByVpc: Ec2Port["describeInternetGatewaysByVpc"] = async ({ vpcIds }) => {
     const byVpc = new Map<string, string[]>(vpcIds.map((id) => [id, []]));
-    const gateways = await perChunk(vpcIds, async (ids) => {
+    const attachments = await perChunk(vpcIds, async (ids) => {
       const pages = paginateDescribeInternetGateways(cfg, { Filters: [filter("attachment.vpc-id", ids)] });
-      return all(pages, (p) => p.InternetGateways);
+      return all(
+        pages,
+        (p) => p.InternetGateways,
+        (g) => ({ id: g.InternetGatewayId, vpcIds: (g.Attachments ?? []).map((a) => a.VpcId ?? "") }),
+      );
     });
-    for (const g of gateways) {
-      for (const a of g.Attachments ?? []) {
-        if (g.InternetGatewayId) byVpc.get(a.VpcId ?? "")?.push(g.InternetGatewayId);
+    for (const g of attachments) {
+      for (const vpcId of g.vpcIds) {
+        if (g.id) byVpc.get(vpcId)?.push(g.id);
       }
     }
     for (const ids of byVpc.values()) ids.sort();
@@ -98,7 +122,11 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
       // A filter, not VpcIds: an id that does not exist is then absent instead of failing the whole call.
       return perChunk(vpcIds, async (ids) => {
         const pages = paginateDescribeVpcs(cfg, { Filters: [filter("vpc-id", ids)] });
-        return (await all(pages, (p) => p.Vpcs)).map((v) => toVpcRecord(v, ""));
+        return all(
+          pages,
+          (p) => p.Vpcs,
+          (v) => toVpcRecord(v, ""),
+        );
       });
     },
 
@@ -111,7 +139,11 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
     async describeSubnets(scope) {
       return perChunk(vpcIdsOf(scope), async (ids) => {
         const pages = paginateDescribeSubnets(cfg, { Filters: [filter("vpc-id", ids)] });
-        return (await all(pages, (p) => p.Subnets)).map((n) => ({ ...toSubnetRecord(n), vpcId: n.VpcId ?? "" }));
+        return all(
+          pages,
+          (p) => p.Subnets,
+          (n) => ({ ...toSubnetRecord(n), vpcId: n.VpcId ?? "" }),
+        );
       });
     },
 
@@ -123,7 +155,11 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
         if (routeTableIds !== undefined) filters.push(filter("route-table-id", routeTableIds));
         // DescribeRouteTables pages hold at most 100 (EC2 rejects more).
         const pages = paginateDescribeRouteTables({ ...cfg, pageSize: 100 }, { Filters: filters });
-        return (await all(pages, (p) => p.RouteTables)).map((t) => ({ ...toRouteTable(t), vpcId: t.VpcId ?? "" }));
+        return all(
+          pages,
+          (p) => p.RouteTables,
+          (t) => ({ ...toRouteTable(t), vpcId: t.VpcId ?? "" }),
+        );
       });
     },
 
@@ -147,7 +183,7 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
     async describeSecurityGroups(scope) {
       return perChunk(vpcIdsOf(scope), async (ids) => {
         const pages = paginateDescribeSecurityGroups(cfg, { Filters: [filter("vpc-id", ids)] });
-        return (await all(pages, (p) => p.SecurityGroups)).map(toSecurityGroupRecord);
+        return all(pages, (p) => p.SecurityGroups, toSecurityGroupRecord);
       });
     },
 
@@ -158,28 +194,35 @@ export function createEc2Port(ec2: EC2Client): Ec2Port {
         all(
           paginateDescribeSecurityGroupRules(cfg, { Filters: [filter("group-id", ids)] }),
           (p) => p.SecurityGroupRules,
+          (r) => ({ groupId: r.GroupId ?? "", rule: toSecurityGroupRule(r) }),
         ),
       );
-      for (const r of rules) {
-        byGroup.get(r.GroupId ?? "")?.push(toSecurityGroupRule(r));
-      }
+      for (const { groupId, rule } of rules) byGroup.get(groupId)?.push(rule);
       return byGroup;
     },
 
     async describeVpcEndpoints(scope) {
       return perChunk(vpcIdsOf(scope), async (ids) => {
         const pages = paginateDescribeVpcEndpoints(cfg, { Filters: [filter("vpc-id", ids)] });
-        return (await all(pages, (p) => p.VpcEndpoints)).flatMap((e) => {
-          const endpoint = toEndpoint(e);
-          return endpoint === null ? [] : [{ ...endpoint, vpcId: e.VpcId ?? "" }];
-        });
+        return all(
+          pages,
+          (p) => p.VpcEndpoints,
+          (e) => {
+            const endpoint = toEndpoint(e);
+            return endpoint === null ? null : { ...endpoint, vpcId: e.VpcId ?? "" };
+          },
+        );
       });
     },
 
     async describeNatGateways(scope) {
       return perChunk(vpcIdsOf(scope), async (ids) => {
         const pages = paginateDescribeNatGateways(cfg, { Filter: [filter("vpc-id", ids)] });
-        return (await all(pages, (p) => p.NatGateways)).map((n) => ({ ...toNatGateway(n), vpcId: n.VpcId ?? "" }));
+        return all(
+          pages,
+          (p) => p.NatGateways,
+          (n) => ({ ...toNatGateway(n), vpcId: n.VpcId ?? "" }),
+        );
       });
     },
 
