@@ -89,10 +89,10 @@ interface OperatorProcess {
 }
 
 /** Start `ecsnet run` against the sandboxes; resolves once it logged its HTTP port. */
-export async function startOperatorProcess(
+async function startOperatorProcess(
   kubeconfigPath: string,
   awsEndpoint: string,
-  o: { variant: MemoryVariant; ec2RateScale: number; resyncSeconds?: number },
+  o: { variant: MemoryVariant; ec2RateScale: number },
 ): Promise<OperatorProcess> {
   const child = spawn(
     process.execPath,
@@ -117,7 +117,7 @@ export async function startOperatorProcess(
       "8",
       // Long enough that no drift sweep runs while a figure is taken; short enough to be a real setting.
       "--resync",
-      String(o.resyncSeconds ?? 600),
+      "600",
     ],
     {
       stdio: ["ignore", "ignore", "pipe"],
@@ -186,7 +186,7 @@ async function sample(op: OperatorProcess): Promise<Sample> {
 }
 
 /** Three samples 500 ms apart, the median of each field (RSS moves with the allocator, not only live data). */
-export async function settledSample(op: OperatorProcess): Promise<Sample> {
+async function settledSample(op: OperatorProcess): Promise<Sample> {
   const s: Sample[] = [];
   for (let i = 0; i < 3; i++) {
     if (i) await new Promise((r) => setTimeout(r, 500));
