@@ -67,8 +67,16 @@ export interface SweepOptions {
     warn(o: object, m: string): void;
   };
   readonly now?: () => number;
+  /** Called after each sweep this instance ran (not while it does not lead), with its duration in seconds. */
+  readonly onSweep?: (report: SweepReport, seconds: number) => void;
   /** [0,1) for the interval's jitter; default Math.random. */
   readonly rand?: () => number;
+}
+
+/** `ecsnet_drift_sweeps_total`'s result label of a sweep. */
+export function sweepResult(r: SweepReport): "ok" | "partial" | "failed" {
+  if (r.failed === 0) return "ok";
+  return r.failed === r.snapshots ? "failed" : "partial";
 }
 
 /** Fraction of the interval a sweep may start early or late, so replicas and restarts do not sweep in step. */
@@ -120,6 +128,7 @@ export class SweepCoordinator implements SweepHooks {
   /** One sweep now (see module doc). Never rejects for an AWS failure of one snapshot: it is counted. */
   async sweep(): Promise<SweepReport> {
     if (this.opts.active && !this.opts.active()) return { snapshots: 0, networks: 0, enqueued: [], failed: 0 };
+    const started = performance.now();
     const targets = this.opts.targets();
     const bySnapshot = new Map<ObserveSnapshot, SweepTarget[]>();
     for (const t of targets) {
@@ -158,6 +167,7 @@ export class SweepCoordinator implements SweepHooks {
     );
     for (const key of enqueued) this.opts.enqueue(key);
     const report = { snapshots: bySnapshot.size, networks: targets.length, enqueued, failed };
+    this.opts.onSweep?.(report, (performance.now() - started) / 1000);
     this.opts.logger[enqueued.length > 0 ? "info" : "debug"]({ ...report, enqueued: enqueued.length }, "drift sweep");
     return report;
   }

@@ -44,6 +44,10 @@ export interface Metrics {
   /** sts:AssumeRole calls the credential providers made, per AwsAccount name and outcome (success, error). */
   readonly awsAssumeRoleTotal: Counter<"account" | "outcome">;
   readonly driftRepairsTotal: Counter<"component">;
+  /** Drift sweeps by result: `ok` (every snapshot refreshed), `partial` (some failed), `failed` (all failed). */
+  readonly driftSweepsTotal: Counter<"result">;
+  /** Time per drift sweep: the shared observes of every account and region, and the comparison of every network. */
+  readonly driftSweepDuration: Histogram;
   readonly leader: Gauge<"name">;
   readonly informerRestartsTotal: Counter<"resource">;
   /**
@@ -163,6 +167,18 @@ export function createMetrics(registry: Registry = new Registry(), opts: Metrics
       name: "ecsnet_drift_repairs_total",
       help: "Changes that repaired drift (AWS changed since the last converged observe), by component; first creation and spec changes are not counted.",
       labelNames: ["component"] as const,
+      registers: r,
+    }),
+    driftSweepsTotal: new Counter({
+      name: "ecsnet_drift_sweeps_total",
+      help: "Drift sweeps by result: ok (every account-region's snapshot refreshed), partial (some failed), failed (all failed).",
+      labelNames: ["result"] as const,
+      registers: r,
+    }),
+    driftSweepDuration: new Histogram({
+      name: "ecsnet_drift_sweep_duration_seconds",
+      help: "Time per drift sweep (the shared observes and the comparison of every network).",
+      buckets: seconds,
       registers: r,
     }),
     leader: new Gauge({

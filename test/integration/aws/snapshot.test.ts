@@ -19,7 +19,7 @@ import { ObserveSnapshot, fingerprint, type SnapshotNetwork } from "../../../ope
 import { resolveTopology } from "../../../operator/aws/topology.js";
 import type { NetworkManifest } from "../../../operator/cli/manifest.js";
 import { reconcileNetwork } from "../../../operator/controllers/reconcile-network.js";
-import { SweepCoordinator, type SweepTarget } from "../../../operator/controllers/sweep.js";
+import { SweepCoordinator, sweepResult, type SweepTarget } from "../../../operator/controllers/sweep.js";
 import { securityGroupName } from "../../../operator/core/ownership.js";
 import { itWithAdmin, NEEDS_ADMIN } from "../../helpers/aws-sandbox.js";
 import { freshVpc, natEgress, network, reconcileUntilDone, startWorld, type World } from "../reconcile/world.js";
@@ -285,11 +285,13 @@ describe("SweepCoordinator over real snapshots", () => {
       snapshot,
     }));
     const enqueued: string[] = [];
+    const swept: { result: string; networks: number; seconds: number }[] = [];
     const sweep = new SweepCoordinator({
       intervalMs: 60_000,
       targets: () => targets,
       enqueue: (k) => enqueued.push(k),
       logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
+      onSweep: (r, seconds) => swept.push({ result: sweepResult(r), networks: r.networks, seconds }),
     });
     // Networks this process never reconciled are left to the reconcile their informer list queued.
     expect((await sweep.sweep()).enqueued).toEqual([]);
@@ -341,5 +343,8 @@ describe("SweepCoordinator over real snapshots", () => {
     });
     await sweep.sweep();
     expect(sweep.takeView(nets[1]!.owner.uid)).toBeUndefined();
+    // Every sweep was reported (ecsnet_drift_sweeps_total / _duration_seconds), each a real span of time.
+    expect(swept.map((s) => [s.result, s.networks])).toEqual(Array.from({ length: 4 }, () => ["ok", 2]));
+    for (const s of swept) expect(s.seconds).toBeGreaterThan(0);
   }, 60_000);
 });

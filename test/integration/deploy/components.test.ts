@@ -93,11 +93,12 @@ const CLUSTER_SCOPED = new Set(["Namespace", "CustomResourceDefinition", "Cluste
       expect(sm.metadata.namespace).toBe("ecsnet-system");
     });
 
-    it("alerts on reconcile errors, Stalled objects, failing repairs, AWS throttling and no leader, over metrics ecsnet exports", async () => {
+    it("alerts on reconcile errors, Stalled objects, failing repairs and sweeps, AWS throttling and no leader, over metrics ecsnet exports", async () => {
       const rules = find(objs, "PrometheusRule", "ecsnet").spec.groups.flatMap((g: Obj) => g.rules) as Obj[];
       expect(rules.map((r) => r.alert).sort()).toEqual([
         "EcsnetAwsThrottled",
         "EcsnetDriftRepairsFailing",
+        "EcsnetDriftSweepFailing",
         "EcsnetNoLeader",
         "EcsnetObjectsStalled",
         "EcsnetReconcileErrors",
