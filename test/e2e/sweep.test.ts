@@ -76,6 +76,14 @@ it("repairs an endpoint deleted out of band in one network via the sweep, withou
     },
     { what: "the deleted endpoint is re-created" },
   );
+  // The endpoint exists as soon as the repairing reconcile has made its create call; that reconcile's status write
+  // and its log line come after, and until then the object still carries its Ready from before the deletion.
+  await eventually(
+    async () => {
+      if (reconcilesOf(keyOf(victimNet), from) === 0) throw new Error(`${victimNet}'s repair not logged yet`);
+    },
+    { what: "the repairing reconcile has finished" },
+  );
   await readyNetwork(world, victimNet);
 
   // The sweep saw it: it enqueued exactly the victim.
