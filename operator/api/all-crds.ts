@@ -11,6 +11,7 @@ import {
   PrivateEcsNetworkStatusSchema,
   privateEcsNetworkPrinterColumns,
 } from "./private-ecs-network.js";
+import { cmp } from "../core/order.js";
 
 /** The PrivateEcsNetwork CRD. */
 export function privateEcsNetworkCrd(): CustomResourceDefinition {
@@ -28,6 +29,6 @@ export function privateEcsNetworkCrd(): CustomResourceDefinition {
 /** Every CRD, in a stable order (by metadata.name). */
 export function allCrds(): CustomResourceDefinition[] {
   return [privateEcsNetworkCrd(), ecrAccessCrd(), awsAccountCrd()].sort((a, b) =>
-    a.metadata.name.localeCompare(b.metadata.name),
+    cmp(a.metadata.name, b.metadata.name),
   );
 }

@@ -10,6 +10,7 @@
  */
 import type { TSchema } from "@sinclair/typebox";
 import type { ResourceDescriptor } from "./group.js";
+import { cmp } from "../core/order.js";
 
 /** A JSON schema node as it appears in a CRD (plain JSON, no symbols). */
 export type JsonSchema = { [key: string]: unknown };
@@ -174,7 +175,7 @@ function ordered(node: JsonSchema): JsonSchema {
     const l = LAST.indexOf(k);
     return l >= 0 ? 100 + l : 50;
   };
-  const keys = Object.keys(node).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const keys = Object.keys(node).sort((a, b) => rank(a) - rank(b) || cmp(a, b));
   return Object.fromEntries(keys.map((k) => [k, node[k]]));
 }
 

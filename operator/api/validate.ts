@@ -20,6 +20,7 @@ import { PrivateEcsNetworkSpecSchema, type PrivateEcsNetworkSpec } from "./priva
 // A module cycle (ecr-access.ts compiles its validator with compileSpecValidator below); safe because
 // both sides use each other only inside functions, never while the modules are being evaluated.
 import { validateEcrAccessSpec, type EcrAccessSpec } from "./ecr-access.js";
+import { cmp } from "../core/order.js";
 
 /** One problem with a spec: where (`spec.egress.natGateway`) and what, as a human sentence. */
 export interface SpecError {
@@ -270,7 +271,7 @@ export function compileSpecValidator<T>(specSchema: TSchema, basePath = "spec"):
     if (errors.length > 0) {
       const seen = new Set<string>();
       const unique = errors.filter((e) => !seen.has(`${e.path}\0${e.message}`) && seen.add(`${e.path}\0${e.message}`));
-      return { ok: false, errors: unique.sort((a, b) => a.path.localeCompare(b.path)) };
+      return { ok: false, errors: unique.sort((a, b) => cmp(a.path, b.path)) };
     }
     return { ok: true, spec: spec as T };
   };

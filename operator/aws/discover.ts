@@ -8,6 +8,7 @@ import type { ObservedSecurityGroup } from "../core/model.js";
 import type { DiscoveredService, DiscoveredWorkloads } from "../core/workload-needs.js";
 import type { Ec2Port } from "./ec2-port.js";
 import type { EcsPort } from "./ecs-port.js";
+import { cmp } from "../core/order.js";
 
 /** Thrown when the cluster to discover from does not exist. */
 export class ClusterNotFoundError extends Error {
@@ -61,7 +62,7 @@ export async function discoverWorkloads(ecs: EcsPort, input: DiscoverInput): Pro
   });
   return {
     cluster,
-    services: discovered.sort((a, b) => a.name.localeCompare(b.name)),
+    services: discovered.sort((a, b) => cmp(a.name, b.name)),
     missingServices: [...missing].sort(),
     ...(info.execKmsKeyId ? { execKmsKeyId: info.execKmsKeyId } : {}),
   };
@@ -83,5 +84,5 @@ export async function fetchSecurityGroups(
   const rules = await ec2.describeSecurityGroupRules({ groupIds: groups.map((g) => g.id) });
   return groups
     .map((g) => ({ ...g, owned: false, component: null, rules: rules.get(g.id) ?? [] }))
-    .sort((a, b) => a.id.localeCompare(b.id));
+    .sort((a, b) => cmp(a.id, b.id));
 }

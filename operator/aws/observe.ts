@@ -8,6 +8,7 @@ import type { ObservedNetwork, ObservedSecurityGroup, OwnerRef, Topology } from 
 import { securityGroupName } from "../core/ownership.js";
 import type { Ec2Port, SecurityGroupRecord } from "./ec2-port.js";
 import { withOwnership } from "./to-model.js";
+import { cmp } from "../core/order.js";
 
 /** What to observe. */
 export interface ObserveScope {
@@ -68,7 +69,7 @@ export async function observe(ec2: Ec2Port, scope: ObserveScope): Promise<Observ
   };
 }
 
-const byId = (a: { id: string }, b: { id: string }): number => a.id.localeCompare(b.id);
+const byId = (a: { id: string }, b: { id: string }): number => cmp(a.id, b.id);
 
 /** A record without the VPC id the port adds for multi-VPC reads (the model's types do not carry it). */
 export function withoutVpc<T extends { vpcId: string }>(r: T): Omit<T, "vpcId"> {

@@ -9,6 +9,7 @@ import type { Ec2Port } from "./ec2-port.js";
 import { classifyAwsError } from "./errors.js";
 import { withoutVpc } from "./observe.js";
 import { toSubnetInfo } from "./to-model.js";
+import { cmp } from "../core/order.js";
 
 /** The VPC named by the spec does not exist (or is not visible to these credentials): report Stalled, do not retry hot. */
 export class VpcNotFoundError extends Error {
@@ -132,14 +133,14 @@ export async function resolveTopology(ec2: Ec2Port, input: ResolveTopologyInput)
   }
   const routeTables = value(tables)
     .map(withoutVpc)
-    .sort((a, b) => a.id.localeCompare(b.id));
+    .sort((a, b) => cmp(a.id, b.id));
   return {
     region,
     vpcId,
     vpcCidrs: layoutValue.cidrs,
     dnsSupport: value(dnsSupport),
     dnsHostnames: value(dnsHostnames),
-    subnets: layoutValue.subnets.map((s) => toSubnetInfo(s, routeTables)).sort((a, b) => a.id.localeCompare(b.id)),
+    subnets: layoutValue.subnets.map((s) => toSubnetInfo(s, routeTables)).sort((a, b) => cmp(a.id, b.id)),
     routeTables,
     services: value(regionServices),
     internetGatewayIds: layoutValue.internetGatewayIds,

@@ -21,6 +21,7 @@ import { seedEcsApp } from "../sandbox/aws/ecs/seeds.js";
 import { startKubeSandbox, type KubeSandbox } from "../sandbox/kube/server.js";
 import { LiveView, renderWorld } from "./demo-view.js";
 import { startOperator, type RunningOperator } from "./operator.js";
+import { cmp } from "../core/order.js";
 
 const NS = "default";
 const CREDENTIALS = { accessKeyId: "demo", secretAccessKey: "demo" };
@@ -242,7 +243,7 @@ async function story(w: World, view: LiveView, keep: boolean): Promise<void> {
     }[]
   )
     .filter((e) => e.reason === "Deleted" && e.involvedObject?.kind === Kinds.PrivateEcsNetwork.kind)
-    .sort((a, b) => String(a.firstTimestamp ?? a.eventTime).localeCompare(String(b.firstTimestamp ?? b.eventTime)));
+    .sort((a, b) => cmp(String(a.firstTimestamp ?? a.eventTime), String(b.firstTimestamp ?? b.eventTime)));
   events.forEach((e, i) => view.say(`   ${String(i + 1).padStart(2)}. ${e.message}`));
   const s = w.aws.seeded!;
   const [eps, nats] = await Promise.all([

@@ -32,6 +32,7 @@ import type { AccountSource } from "./accounts.js";
 import { requeueAfterMs, type RequeueConfig } from "./requeue-policy.js";
 import { statusChanged } from "../core/status.js";
 import { statusPatch } from "./status-patch.js";
+import { cmp } from "../core/order.js";
 
 /**
  * The contributions of EcrAccess objects, by the network they reference. In memory: after a restart
@@ -89,7 +90,7 @@ export class ContributionStore implements ContributionSource {
       if (!c || c.network !== `${namespace}/${name}`) return undefined;
       if (c.contribution) out.push(c.contribution);
     }
-    return out.sort((x, y) => x.source.localeCompare(y.source));
+    return out.sort((x, y) => cmp(x.source, y.source));
   }
 }
 

@@ -22,6 +22,7 @@ import type {
 } from "./model.js";
 import { key } from "./model.js";
 import { ownerTags, securityGroupName } from "./ownership.js";
+import { cmp } from "./order.js";
 
 /**
  * The spec as core needs it: the contract's `PrivateEcsNetworkSpec` after defaults (structurally identical
@@ -280,9 +281,3 @@ function desiredSecurityGroup(
     tags: tagsFor(SG_KEY),
   };
 }
-
-/**
- * String comparison for sorting (code-unit order, locale-independent). Returns -1, 0 or 1. Used instead of
- * localeCompare so keys, plans and status sort the same on every host whatever its locale.
- */
-export const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

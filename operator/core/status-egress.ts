@@ -6,6 +6,7 @@
 import { Reason } from "../api/conditions.js";
 import type { DesiredNetwork, ObservedNetwork } from "./model.js";
 import { bad, ok, type Finding } from "./status-findings.js";
+import { cmp } from "./order.js";
 
 /**
  * EgressReady. `NotRequired` with egress mode None. Otherwise, per desired NAT gateway (key order): missing
@@ -23,7 +24,7 @@ export function egressFindings(d: DesiredNetwork, o: ObservedNetwork, created: R
     return [ok(Reason.NotRequired, "egress mode None: AWS services are reached through the endpoints only")];
   const out: Finding[] = [];
   const natId = new Map<string, string>();
-  for (const dn of [...d.natGateways.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+  for (const dn of [...d.natGateways.values()].sort((a, b) => cmp(a.key, b.key))) {
     // An available NAT wins over duplicates or a failed predecessor still listed for the same key, so a
     // working key never reads as failed while its replacement's leftovers are cleaned up.
     const mine = o.natGateways.filter((n) => n.owned && n.component === dn.key);
@@ -50,7 +51,7 @@ export function egressFindings(d: DesiredNetwork, o: ObservedNetwork, created: R
   // Routes: judged against the NAT chosen above for the route's key (a route waits for that NAT, so a
   // missing target just means nothing to compare yet).
   const ownedNats = new Set(o.natGateways.filter((n) => n.owned).map((n) => n.id));
-  for (const dr of [...d.routes.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+  for (const dr of [...d.routes.values()].sort((a, b) => cmp(a.key, b.key))) {
     const r = o.routeTables.find((t) => t.id === dr.routeTableId)?.routes.find((x) => x.destination === dr.destination);
     const target = natId.get(dr.natKey);
     const where = `${dr.destination} in ${dr.routeTableId}`;

@@ -6,6 +6,7 @@
 import { Reason } from "../api/conditions.js";
 import type { DesiredNetwork, ObservedEndpoint, ObservedNetwork } from "./model.js";
 import { bad, ok, type Finding } from "./status-findings.js";
+import { cmp } from "./order.js";
 
 /**
  * The owned endpoint for a desired key; an available one wins over duplicates. Never returns an unowned
@@ -45,7 +46,7 @@ export function endpointFindings(
   created: ReadonlyMap<string, string>,
 ): Finding[] {
   const out: Finding[] = [];
-  const wanted = [...d.interfaceEndpoints.values()].sort((a, b) => a.shortName.localeCompare(b.shortName));
+  const wanted = [...d.interfaceEndpoints.values()].sort((a, b) => cmp(a.shortName, b.shortName));
   for (const de of wanted) {
     const e = ownedEndpoint(o, de.key);
     if (!e) {

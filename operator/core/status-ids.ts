@@ -8,6 +8,7 @@
 import type { PrivateEcsNetworkStatus } from "../api/private-ecs-network.js";
 import type { ActionResult } from "./errors.js";
 import type { DesiredNetwork, ObservedNetwork } from "./model.js";
+import { cmp } from "./order.js";
 
 /**
  * The id fields of a PrivateEcsNetwork status, as `deriveStatus` spreads them into the status. Every field is
@@ -72,7 +73,7 @@ export function managedIds(d: DesiredNetwork, o: ObservedNetwork, results: reado
     d.securityGroup.mode === "given" ? d.securityGroup.givenGroupIds[0] : (sg?.id ?? created.get(d.securityGroup.key));
 
   const endpoints = [...d.interfaceEndpoints.values()]
-    .sort((a, b) => a.shortName.localeCompare(b.shortName))
+    .sort((a, b) => cmp(a.shortName, b.shortName))
     .flatMap((de) => {
       const e = owned(o.endpoints, de.key);
       if (e)

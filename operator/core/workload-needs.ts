@@ -21,6 +21,7 @@
 import type { EcrAccessSpec } from "../api/ecr-access.js";
 import type { Contribution } from "./model.js";
 import { ecrEndpointStatements, s3LayerStatements, type RepositoryRef } from "./ecr-policy.js";
+import { cmp } from "./order.js";
 
 /** Where an image comes from. `ecr` = private ECR; `ecr-public` = public.ecr.aws; `other` = Docker Hub, ghcr.io, ... */
 export type Registry = "ecr" | "ecr-public" | "other";
@@ -268,13 +269,13 @@ export function workloadNeeds(source: DiscoveredWorkloads | RepositoryList, opts
 
   const reasons: Record<string, string> = {};
   for (const e of uniqSorted(why.keys())) reasons[e] = [...(why.get(e) ?? [])].sort().join("; ");
-  const byImage = (a: ImageRef, b: ImageRef): number => a.image.localeCompare(b.image);
+  const byImage = (a: ImageRef, b: ImageRef): number => cmp(a.image, b.image);
   const dedupe = (xs: ImageRef[]): ImageRef[] => [...new Map(xs.map((i) => [i.image, i])).values()].sort(byImage);
   return {
     endpoints: uniqSorted(why.keys()),
     images: dedupe(images),
     needsInternet: dedupe(needsInternet),
-    repositories: [...repos.values()].sort((a, b) => repoKey(a).localeCompare(repoKey(b))),
+    repositories: [...repos.values()].sort((a, b) => cmp(repoKey(a), repoKey(b))),
     taskSubnets: uniqSorted(subnets),
     taskSecurityGroups: uniqSorted(sgs),
     launchTypes: uniqSorted(launchTypes),
@@ -312,7 +313,7 @@ export function baselineNeeds(opts: BaselineOptions): WorkloadNeeds {
     taskSubnets: uniqSorted(opts.taskSubnets),
     taskSecurityGroups: uniqSorted(opts.taskSecurityGroups ?? []),
     launchTypes: uniqSorted(opts.launchTypes),
-    reasons: Object.fromEntries(Object.entries(reasons).sort(([a], [b]) => a.localeCompare(b))),
+    reasons: Object.fromEntries(Object.entries(reasons).sort(([a], [b]) => cmp(a, b))),
     notes: [],
   };
 }

@@ -10,6 +10,7 @@ import { WATCHED_EC2_EVENTS } from "../../events/cloudtrail.js";
 import type { AwsSandboxOptions } from "./server.js";
 import { startAwsSandbox } from "./server.js";
 import type { RouteRec, RouteTableRec, SgRec, SubnetRec, VpcRec } from "./state.js";
+import { cmp } from "../../core/order.js";
 
 /** Options of the foreground command (a subset of AwsSandboxOptions, plus the example file and throttling). */
 export type ForegroundOptions = Pick<AwsSandboxOptions, "port" | "seed" | "latency" | "timeScale" | "region"> & {
@@ -54,7 +55,7 @@ export function layoutOf(dump: unknown, vpcId: string): VpcLayout {
       );
       return { rec, public: isPublic, routeTableId: t?.id ?? "-" };
     })
-    .sort((a, b) => Number(b.public) - Number(a.public) || a.rec.az.localeCompare(b.rec.az));
+    .sort((a, b) => Number(b.public) - Number(a.public) || cmp(a.rec.az, b.rec.az));
   return {
     vpc,
     subnets,
