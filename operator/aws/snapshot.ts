@@ -24,6 +24,7 @@ import { TagKey } from "../api/group.js";
 import type { ObservedNetwork, ObservedSecurityGroupRule, OwnerRef, RouteTableInfo, Topology } from "../core/model.js";
 import { securityGroupName } from "../core/ownership.js";
 import {
+  MAX_FILTER_VALUES,
   selectsAddress,
   vpcIdsOf,
   type Ec2Port,
@@ -55,18 +56,47 @@ interface Layout {
   readonly igws: Map<string, string[]>;
 }
 
-interface Fast {
-  readonly at: number;
+/** The reads kept per VPC (and, for rules, per security group of those VPCs). */
+interface PerVpc {
   readonly vpcIds: ReadonlySet<string>;
   readonly groups: Map<string, SecurityGroupRecord[]>;
   readonly rules: Map<string, ObservedSecurityGroupRule[]>;
   readonly endpoints: Map<string, InVpc<Unowned<ObservedEndpoint>>[]>;
   readonly nats: Map<string, InVpc<Unowned<ObservedNatGateway>>[]>;
   readonly routeTables: Map<string, InVpc<RouteTableInfo>[]>;
+}
+
+interface Fast extends PerVpc {
+  /** When the refresh that read it started. */
+  readonly at: number;
   /** Addresses carrying the owner tag (any owner), plus every given one. */
   readonly addresses: Unowned<ObservedAddress>[];
   /** Allocation ids the address read covered beyond the tagged ones. */
   readonly givenAllocationIds: ReadonlySet<string>;
+}
+
+/** Two PerVpc read at different times, for disjoint VPCs; either may be absent. */
+function merge(a: PerVpc | undefined, b: PerVpc | undefined): PerVpc {
+  const join = <T>(x: Map<string, T> | undefined, y: Map<string, T> | undefined) =>
+    new Map([...(x ?? []), ...(y ?? [])]);
+  return {
+    vpcIds: new Set([...(a?.vpcIds ?? []), ...(b?.vpcIds ?? [])]),
+    groups: join(a?.groups, b?.groups),
+    rules: join(a?.rules, b?.rules),
+    endpoints: join(a?.endpoints, b?.endpoints),
+    nats: join(a?.nats, b?.nats),
+    routeTables: join(a?.routeTables, b?.routeTables),
+  };
+}
+
+/** `networks` in parts whose VPCs number at most `size` (a VPC's networks stay in one part). */
+function partsOf<N extends SnapshotNetwork>(networks: readonly N[], size: number): N[][] {
+  const byVpc = new Map<string, N[]>();
+  for (const n of networks) byVpc.set(n.vpcId, [...(byVpc.get(n.vpcId) ?? []), n]);
+  const vpcs = [...byVpc.keys()].sort();
+  const out: N[][] = [];
+  for (let i = 0; i < vpcs.length; i += size) out.push(vpcs.slice(i, i + size).flatMap((id) => byVpc.get(id)!));
+  return out;
 }
 
 const groupBy = <T>(ids: Iterable<string>, items: readonly T[], vpcOf: (t: T) => string): Map<string, T[]> => {
@@ -101,6 +131,31 @@ export class ObserveSnapshot {
     return this.fast?.vpcIds.has(vpcId) ?? false;
   }
 
+  /**
+   * Keep the last refresh's reads only for `vpcIds` (the VPCs whose networks the sweep just enqueued, which their
+   * reconciles will read through {@link view}); every other VPC's part is dropped, and its view reads live. A
+   * sweep needs the whole snapshot only while it compares every network's slice: kept whole between sweeps, the
+   * snapshot of 1,000 VPCs was the largest thing in the operator's heap, and the next refresh replaces it anyway.
+   * The layout and the DNS attributes, which save calls at the next sweep, are kept.
+   */
+  retain(vpcIds: Iterable<string>): void {
+    const fast = this.fast;
+    if (fast === undefined) return;
+    const keep = new Set([...vpcIds].filter((id) => fast.vpcIds.has(id)));
+    const only = <T>(m: Map<string, T>) => new Map([...keep].flatMap((id) => (m.has(id) ? [[id, m.get(id)!]] : [])));
+    const groups = only(fast.groups);
+    const groupIds = new Set([...groups.values()].flat().map((g) => g.id));
+    this.fast = {
+      ...fast,
+      vpcIds: keep,
+      groups,
+      rules: new Map([...fast.rules].filter(([id]) => groupIds.has(id))),
+      endpoints: only(fast.endpoints),
+      nats: only(fast.nats),
+      routeTables: only(fast.routeTables),
+    };
+  }
+
   /** Record the DNS attributes a live read of the VPC just saw (every reconcile observing its own VPC). */
   noteDns(vpcId: string, support: boolean, hostnames: boolean): void {
     this.dns.set(vpcId, { support, hostnames });
@@ -108,43 +163,67 @@ export class ObserveSnapshot {
 
   /**
    * Read everything the networks' observes need, once for all of them. Rejects with the SDK's error when a
-   * call fails (the previous snapshot is then kept; the caller logs and tries at the next sweep).
+   * call fails (the caller logs and tries at the next sweep): without `onPart` the previous snapshot is then
+   * kept; with it, the parts already compared are.
+   *
+   * With `onPart`, the VPCs are read in parts of at most {@link MAX_FILTER_VALUES} (the `vpc-id` filter's limit,
+   * so the calls are the ones a whole read makes) and `onPart` runs on each part as soon as it is in the
+   * snapshot; what it returns is the VPCs to keep ({@link retain}) once it is done. A sweep of 1,000 VPCs then
+   * holds one part's reads at a time instead of all of them: what it compares is the same, its peak memory is
+   * a fifth. Without `onPart` the whole snapshot is kept.
    */
-  async refresh(networks: readonly SnapshotNetwork[]): Promise<void> {
+  async refresh<N extends SnapshotNetwork>(
+    networks: readonly N[],
+    opts: { onPart?: (part: readonly N[]) => Promise<Iterable<string>> } = {},
+  ): Promise<void> {
+    const at = this.now();
     const vpcIds = [...new Set(networks.map((n) => n.vpcId))].sort();
-    const givenGroups = new Set(networks.flatMap((n) => n.givenSecurityGroupIds ?? []));
-    const names = new Set(networks.map((n) => securityGroupName(n.owner)));
     const givenAllocationIds = new Set(networks.flatMap((n) => n.givenAllocationIds ?? []));
-    const scope = { vpcIds };
-    // One resource type after another, not all at once: the calls are the same, and a sweep of 1,000 VPCs then
-    // holds one response in memory at a time rather than six (figure 5: its transient heap, not the snapshot it
-    // keeps, is what set the operator's peak RSS). A sweep takes a few round trips longer; it runs every 20 s.
     const layout = await this.readLayout(vpcIds);
-    const groups = await this.ec2.describeSecurityGroups(scope);
-    const endpoints = await this.ec2.describeVpcEndpoints(scope);
-    const nats = await this.ec2.describeNatGateways(scope);
-    const routeTables = await this.ec2.describeRouteTables(scope);
     const addresses =
       vpcIds.length === 0
         ? []
         : await this.ec2.describeAddresses({ tagKey: TagKey.OwnerUid, allocationIds: [...givenAllocationIds] });
+    const parts = opts.onPart ? partsOf(networks, MAX_FILTER_VALUES) : [networks];
+    let kept: Fast | undefined;
+    for (const part of parts) {
+      const read = await this.readPart(part, layout);
+      const fast: Fast = { at, ...merge(kept, read), addresses, givenAllocationIds };
+      this.layout = layout;
+      this.fast = fast;
+      if (!opts.onPart) return;
+      this.retain([...(kept?.vpcIds ?? []), ...(await opts.onPart(part))]);
+      kept = this.fast;
+    }
+    if (parts.length === 0) {
+      this.layout = layout;
+      this.fast = { at, ...merge(undefined, undefined), addresses, givenAllocationIds };
+    }
+  }
+
+  /** One part's resource types, one after another (one response in memory at a time). */
+  private async readPart(networks: readonly SnapshotNetwork[], layout: Layout): Promise<PerVpc> {
+    const vpcIds = [...new Set(networks.map((n) => n.vpcId))].sort();
+    const givenGroups = new Set(networks.flatMap((n) => n.givenSecurityGroupIds ?? []));
+    const names = new Set(networks.map((n) => securityGroupName(n.owner)));
+    const scope = { vpcIds };
+    const groups = await this.ec2.describeSecurityGroups(scope);
+    const endpoints = await this.ec2.describeVpcEndpoints(scope);
+    const nats = await this.ec2.describeNatGateways(scope);
+    const routeTables = await this.ec2.describeRouteTables(scope);
     // The groups some network may select: any owner's, a given one, or one with a network's deterministic name.
     const selectable = groups.filter(
       (g) => g.tags[TagKey.OwnerUid] !== undefined || givenGroups.has(g.id) || names.has(g.groupName),
     );
     const rules = await this.ec2.describeSecurityGroupRules({ groupIds: selectable.map((g) => g.id) });
     await this.readMissingDns(vpcIds.filter((id) => layout.vpcs.has(id)));
-    this.layout = layout;
-    this.fast = {
-      at: this.now(),
+    return {
       vpcIds: new Set(vpcIds),
       groups: groupBy(vpcIds, groups, (g) => g.vpcId),
       rules,
       endpoints: groupBy(vpcIds, endpoints, (e) => e.vpcId),
       nats: groupBy(vpcIds, nats, (n) => n.vpcId),
       routeTables: groupBy(vpcIds, routeTables, (t) => t.vpcId),
-      addresses,
-      givenAllocationIds,
     };
   }
 

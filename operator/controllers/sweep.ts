@@ -141,27 +141,34 @@ export class SweepCoordinator implements SweepHooks {
     let failed = 0;
     await Promise.all(
       [...bySnapshot].map(async ([snapshot, group]) => {
+        // Each part of at most 200 VPCs is compared as soon as it is read; only the enqueued networks' VPCs
+        // stay in the snapshot, for their reconciles to read.
+        const compare = async (part: readonly SweepTarget[]): Promise<string[]> => {
+          const keep: string[] = [];
+          for (const t of part) {
+            let fp: string;
+            try {
+              fp = fingerprint(await snapshot.slice(t, t.region));
+            } catch (err) {
+              this.opts.logger.warn({ err, key: t.key }, "drift sweep: slice failed");
+              continue;
+            }
+            const prev = this.seen.get(t.key);
+            if (this.marks.get(t.key)?.snapshot === snapshot) keep.push(t.vpcId);
+            // Not reconciled by this process yet: the informer's initial list already queued it.
+            if (prev === undefined || prev === fp) continue;
+            this.seen.set(t.key, fp);
+            this.marks.set(t.key, { snapshot, vpcId: t.vpcId });
+            keep.push(t.vpcId);
+            enqueued.push(t.key);
+          }
+          return keep;
+        };
         try {
-          await snapshot.refresh(group);
+          await snapshot.refresh(group, { onPart: compare });
         } catch (err) {
           failed++;
           this.opts.logger.warn({ err, networks: group.length }, "drift sweep: shared observe failed");
-          return;
-        }
-        for (const t of group) {
-          let fp: string;
-          try {
-            fp = fingerprint(await snapshot.slice(t, t.region));
-          } catch (err) {
-            this.opts.logger.warn({ err, key: t.key }, "drift sweep: slice failed");
-            continue;
-          }
-          const prev = this.seen.get(t.key);
-          // Not reconciled by this process yet: the informer's initial list already queued it.
-          if (prev === undefined || prev === fp) continue;
-          this.seen.set(t.key, fp);
-          this.marks.set(t.key, { snapshot, vpcId: t.vpcId });
-          enqueued.push(t.key);
         }
       }),
     );

@@ -256,6 +256,26 @@ describe(`ObserveSnapshot: calls per refresh do not grow with the VPCs ${NEEDS_A
       }
       expect(costs[100]!.steady).toBeLessThanOrEqual(16);
       expect(costs[100]!.steady).toBe(costs[1]!.steady + (tablePages(100) - 1));
+
+      // Read in parts, as the sweep does: the same calls, parts of at most 200 VPCs each compared while the
+      // snapshot covers it, and afterwards only the VPCs the parts kept are left in the snapshot.
+      const all = ids.map((vpcId, i) => ({ owner: owner(i), vpcId }));
+      const snapshot = new ObserveSnapshot(w.ec2);
+      await snapshot.refresh(all);
+      const parts: number[] = [];
+      const parted = await counted(() =>
+        snapshot.refresh(all, {
+          onPart: async (part) => {
+            parts.push(part.length);
+            expect(part.every((n) => snapshot.covers(n.vpcId))).toBe(true);
+            return [part[0]!.vpcId];
+          },
+        }),
+      );
+      expect(parted).toEqual(costs[1000]!.byOp);
+      expect(parts).toEqual([200, 200, 200, 200, 200]);
+      const sorted = [...ids].sort();
+      expect(ids.filter((id) => snapshot.covers(id)).sort()).toEqual(sorted.filter((_, i) => i % 200 === 0));
     },
     300_000,
   );
@@ -315,6 +335,8 @@ describe("SweepCoordinator over real snapshots", () => {
     const report = await sweep.sweep();
     expect(report.enqueued).toEqual([nets[1]!.owner.uid]);
     expect(enqueued).toEqual([nets[1]!.owner.uid]);
+    // Between sweeps the snapshot keeps only what the enqueued network's reconcile will read.
+    expect([snapshot.covers(v1.vpcId), snapshot.covers(v2.vpcId)]).toEqual([false, true]);
 
     // Its reconcile reads from the view (no Describe reaches AWS) and repairs live.
     const view = sweep.takeView(nets[1]!.owner.uid)!;
