@@ -1,12 +1,16 @@
 /**
  * Figure 5: memory at scale. The operator is the real command, `bin/ecsnet.js run`, in a process of its own
- * (the sandboxes run in the benchmark's process, so their state is not counted). It reconciles N networks,
- * each in its own VPC built through the EC2 API; once all are Ready the figure is read from the operator's
- * process as it is: RSS from /proc/<pid>/status (what a container's memory limit sees), V8's heap and
- * external memory from the operator's own /metrics. No GC is forced: the numbers are what the process holds.
+ * (the sandboxes run in the benchmark's process, so their state is not counted), with the operator's default
+ * drift sweep (every 20 s: one shared observe of every VPC, the moment a process holding 1,000 networks allocates
+ * most). It reconciles N networks, each in its own VPC built through the EC2 API. RSS is read from
+ * /proc/<pid>/status (what a container's memory limit sees) every 200 ms for the whole run; V8's heap and external
+ * memory, and the sweeps the operator made, from its own /metrics every 2 s. No GC is forced: the numbers are what
+ * the process holds. At each size, once all networks are Ready and a whole sweep has passed with nothing queued,
+ * the operator is left alone for a hold window that spans several sweeps; the figure is the median RSS over that
+ * window (steady) and its maximum (peak, during a sweep), plus the maximum while the networks were being created.
  *
  * Each runtime measured (`variants`: the script started and its environment) starts a fresh operator and grows
- * it 0 → sizes[0] → ... Several runs per variant; the report shows medians. The two compared are the unbundled
+ * it 0 → sizes[0] → ... Several runs per variant (the former runtime, a reference, once); the report shows medians. The two compared are the unbundled
  * operator (dist/operator/main.js) with the image's former settings, and what the image runs now: bin/ecsnet.js,
  * which runs the bundled runtime (dist/bundle/) for `run`, with the Dockerfile's ENTRYPOINT flags, NODE_OPTIONS
  * and MALLOC_* environment.
@@ -17,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { loadConfig } from "../operator/config.js";
 import { applyNetwork, NS, readyCount, startKube, type Kube } from "./operator-world.js";
 import { imageNodeArgs, imageRuntimeEnv } from "./node-options.js";
 import { median } from "./stats.js";
@@ -33,22 +38,34 @@ export interface MemoryVariant {
   readonly nodeOptions: string;
   /** Further environment of the runtime (glibc's MALLOC_* tunables). */
   readonly env: Readonly<Record<string, string>>;
+  /** Runs of this variant, when fewer than the figure's (a reference measured once). */
+  readonly maxRuns?: number;
 }
 
 /** Memory of the operator process at one size (medians over runs). */
 export interface MemoryPoint {
   readonly networks: number;
-  /** VmRSS: resident memory, what the container limit counts. */
+  /** VmRSS, median over the hold window (sweeps included): what the container holds most of the time. */
   readonly rssMiB: number;
-  /** RssAnon: the process's own memory (V8 heap, malloc, buffers), without mapped files. */
+  /** VmRSS, maximum over the hold window: the peak during a sweep, what a memory limit must allow. */
+  readonly rssPeakMiB: number;
+  /** VmRSS, maximum from applying this step's networks until the operator was idle (0 for the empty operator). */
+  readonly rssRampPeakMiB: number;
+  /** RssAnon (median over the window): the process's own memory (V8 heap, malloc, buffers), without mapped files. */
   readonly rssAnonMiB: number;
-  /** RssFile: pages of the node binary and shared libraries in memory. */
+  /** RssFile (median): pages of the node binary and shared libraries in memory. */
   readonly rssFileMiB: number;
+  /** V8 heap used, median and maximum of the window's /metrics samples. */
   readonly heapUsedMiB: number;
-  /** V8's heap reserved from the OS (old + new space and the rest). */
+  readonly heapUsedPeakMiB: number;
+  /** V8's heap reserved from the OS (old + new space and the rest), median. */
   readonly heapTotalMiB: number;
-  /** Memory of C++ objects bound to JS (buffers, external strings such as loaded sources). */
+  /** Memory of C++ objects bound to JS (buffers, external strings such as loaded sources), median. */
   readonly externalMiB: number;
+  /** Drift sweeps the operator finished during the hold window (its ecsnet_drift_sweeps_total). */
+  readonly sweeps: number;
+  /** Mean duration of those sweeps, seconds (ecsnet_drift_sweep_duration_seconds). */
+  readonly sweepSeconds: number;
   /** Seconds from applying this step's objects to all of them Ready (median). */
   readonly readySeconds: number;
 }
@@ -57,7 +74,7 @@ export interface MemoryPoint {
 export interface MemoryVariantResult extends MemoryVariant {
   readonly runs: number;
   readonly points: readonly MemoryPoint[];
-  /** (largest size's RSS − the empty operator's) per network, KiB. */
+  /** (largest size's steady RSS − the empty operator's) per network, KiB. */
   readonly rssPerNetworkKiB: number;
   readonly heapPerNetworkKiB: number;
 }
@@ -66,20 +83,17 @@ export interface MemoryVariantResult extends MemoryVariant {
 export interface MemoryAtScale {
   readonly vpcs: "one per network";
   readonly ec2RateScale: number;
+  /** Seconds the operator is left alone at each size, all networks Ready. */
+  readonly holdSeconds: number;
+  /** The operator's drift-sweep interval during the figure (its default). */
+  readonly sweepIntervalSeconds: number;
   readonly variants: readonly MemoryVariantResult[];
 }
 
 const MiB = 1024 * 1024;
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-
-interface Sample {
-  rss: number;
-  rssAnon: number;
-  rssFile: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-}
+/** The operator's default drift-sweep interval (ECSNET_RESYNC_MS unset), which the figure runs at. */
+const DEFAULT_SWEEP_SECONDS = loadConfig({}).resyncMs / 1000;
 
 /** The operator process started by {@link startOperatorProcess}. */
 interface OperatorProcess {
@@ -115,9 +129,7 @@ async function startOperatorProcess(
       String(o.ec2RateScale),
       "--concurrency",
       "8",
-      // Long enough that no drift sweep runs while a figure is taken; short enough to be a real setting.
-      "--resync",
-      "600",
+      // No --resync: the default drift sweep runs, and its shared observe of every VPC is part of the figure.
     ],
     {
       stdio: ["ignore", "ignore", "pipe"],
@@ -132,6 +144,7 @@ async function startOperatorProcess(
         AWS_EC2_METADATA_DISABLED: "true",
         // Its log (JSON lines on stderr) is read for the port, then drained so the pipe never blocks it.
         ECSNET_LOG_LEVEL: "info",
+        // Pending resources are polled every 250 ms rather than 15 s, so 1,000 networks are Ready in about a minute.
         ECSNET_PENDING_REQUEUE_MS: "250",
       },
     },
@@ -169,55 +182,132 @@ async function startOperatorProcess(
   };
 }
 
-/** Read the operator's memory: /proc for RSS, its /metrics for V8's view. */
-async function sample(op: OperatorProcess): Promise<Sample> {
-  const status = await readFile(`/proc/${op.child.pid}/status`, "utf8");
+/** One read of /proc/<pid>/status. */
+interface ProcSample {
+  readonly at: number;
+  readonly rss: number;
+  readonly rssAnon: number;
+  readonly rssFile: number;
+}
+
+/** One read of the operator's /metrics. */
+interface MetricsSample {
+  readonly at: number;
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  readonly external: number;
+  readonly sweeps: number;
+  readonly sweepSecondsSum: number;
+  /** Keys ever added to the operator's work queues (ecsnet_workqueue_adds_total, all queues). */
+  readonly queueAdds: number;
+}
+
+async function procSample(pid: number): Promise<ProcSample> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
-  const text = await (await fetch(op.metricsUrl)).text();
-  const metric = (k: string) => Number(new RegExp(`^${k} ([0-9.e+]+)`, "m").exec(text)?.[1] ?? NaN);
+  return { at: performance.now(), rss: kib("VmRSS"), rssAnon: kib("RssAnon"), rssFile: kib("RssFile") };
+}
+
+async function metricsSample(url: string): Promise<MetricsSample> {
+  const text = await (await fetch(url)).text();
+  const values = (re: RegExp) => [...text.matchAll(re)].map((m) => Number(m[1]));
+  const one = (k: string) => values(new RegExp(`^${k} ([0-9.e+-]+)$`, "gm"))[0] ?? NaN;
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   return {
-    rss: kib("VmRSS"),
-    rssAnon: kib("RssAnon"),
-    rssFile: kib("RssFile"),
-    heapUsed: metric("nodejs_heap_size_used_bytes"),
-    heapTotal: metric("nodejs_heap_size_total_bytes"),
-    external: metric("nodejs_external_memory_bytes"),
+    at: performance.now(),
+    heapUsed: one("nodejs_heap_size_used_bytes"),
+    heapTotal: one("nodejs_heap_size_total_bytes"),
+    external: one("nodejs_external_memory_bytes"),
+    sweeps: sum(values(/^ecsnet_drift_sweeps_total\{[^}]*\} ([0-9.e+-]+)$/gm)),
+    sweepSecondsSum: one("ecsnet_drift_sweep_duration_seconds_sum"),
+    queueAdds: sum(values(/^ecsnet_workqueue_adds_total\{[^}]*\} ([0-9.e+-]+)$/gm)),
   };
 }
 
-/** Three samples 500 ms apart, the median of each field (RSS moves with the allocator, not only live data). */
-async function settledSample(op: OperatorProcess): Promise<Sample> {
-  const s: Sample[] = [];
-  for (let i = 0; i < 3; i++) {
-    if (i) await new Promise((r) => setTimeout(r, 500));
-    s.push(await sample(op));
-  }
-  const m = (f: (x: Sample) => number) => median(s.map(f));
+/**
+ * Samples the operator for the whole run: /proc every 200 ms (a file read, nothing the operator does), /metrics
+ * every 2 s (a scrape allocates a little in the operator, as Prometheus's would).
+ */
+function startTrace(op: OperatorProcess): { proc: ProcSample[]; metrics: MetricsSample[]; stop(): Promise<void> } {
+  const proc: ProcSample[] = [];
+  const metrics: MetricsSample[] = [];
+  let stopped = false;
+  const loop = async (everyMs: number, read: () => Promise<void>) => {
+    while (!stopped) {
+      try {
+        await read();
+      } catch {
+        // the process is exiting
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  };
+  const loops = [
+    loop(200, async () => void proc.push(await procSample(op.child.pid!))),
+    loop(2_000, async () => void metrics.push(await metricsSample(op.metricsUrl))),
+  ];
   return {
-    rss: m((x) => x.rss),
-    rssAnon: m((x) => x.rssAnon),
-    rssFile: m((x) => x.rssFile),
-    heapUsed: m((x) => x.heapUsed),
-    heapTotal: m((x) => x.heapTotal),
-    external: m((x) => x.external),
+    proc,
+    metrics,
+    stop: async () => {
+      stopped = true;
+      await Promise.all(loops);
+    },
   };
 }
 
-/** One run: a fresh operator process grown through `sizes`; the sample at 0 and at each size. */
+/**
+ * Wait until the operator is idle: a whole sweep (and 2 s more) during which nothing was added to a work queue.
+ * Ready is not idle: the sweeps right after creation still enqueue networks whose last reconcile saw AWS while
+ * it was changing (an S3 route added after the reconcile read the route tables), each once, and that settling
+ * belongs to creating the networks, not to holding them.
+ */
+async function quiet(op: OperatorProcess): Promise<void> {
+  let from = await metricsSample(op.metricsUrl);
+  await until(
+    "the operator is idle for a whole sweep",
+    async () => {
+      const now = await metricsSample(op.metricsUrl);
+      if (now.queueAdds !== from.queueAdds) from = now;
+      return now.sweeps > from.sweeps && now.at - from.at > 2_000;
+    },
+    { timeoutMs: 300_000, everyMs: 1_000 },
+  );
+}
+
+/** What one run saw at one size. */
+interface RunPoint {
+  readonly networks: number;
+  readonly readySeconds: number;
+  readonly ramp: readonly ProcSample[];
+  readonly hold: readonly ProcSample[];
+  readonly holdMetrics: readonly MetricsSample[];
+}
+
+/** One run: a fresh operator process grown through `sizes`, held at 0 and at each size. */
 async function oneRun(
   kube: Kube,
   kubeconfigPath: string,
   awsEndpoint: string,
   vpcs: readonly BenchVpc[],
   sizes: readonly number[],
-  o: { variant: MemoryVariant; ec2RateScale: number; runId: string },
-): Promise<{ networks: number; sample: Sample; readySeconds: number }[]> {
+  o: { variant: MemoryVariant; ec2RateScale: number; runId: string; holdSeconds: number },
+): Promise<RunPoint[]> {
   const op = await startOperatorProcess(kubeconfigPath, awsEndpoint, o);
-  const out: { networks: number; sample: Sample; readySeconds: number }[] = [];
+  const trace = startTrace(op);
+  const since = <T extends { at: number }>(xs: readonly T[], t: number) => xs.filter((x) => x.at >= t);
+  const out: RunPoint[] = [];
+  const hold = async (networks: number, readySeconds: number, rampFrom: number, seconds = o.holdSeconds) => {
+    const t = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1_000));
+    const ramp = trace.proc.filter((x) => x.at >= rampFrom && x.at < t);
+    out.push({ networks, readySeconds, ramp, hold: since(trace.proc, t), holdMetrics: since(trace.metrics, t) });
+  };
   try {
     // Let informers sync and the process settle before the baseline.
     await new Promise((r) => setTimeout(r, 2_000));
-    out.push({ networks: 0, sample: await settledSample(op), readySeconds: 0 });
+    // The empty operator: one sweep interval (its sweeps read nothing).
+    await hold(0, 0, performance.now(), DEFAULT_SWEEP_SECONDS + 2);
     let applied = 0;
     for (const n of sizes) {
       const t0 = performance.now();
@@ -226,14 +316,39 @@ async function oneRun(
       }
       await until(`${n} networks Ready`, async () => readyCount(kube) >= n, { timeoutMs: 600_000, everyMs: 250 });
       const readySeconds = (performance.now() - t0) / 1000;
-      // A moment for the last status writes and their watch events to be handled.
-      await new Promise((r) => setTimeout(r, 1_000));
-      out.push({ networks: n, sample: await settledSample(op), readySeconds });
+      await quiet(op);
+      await hold(n, readySeconds, t0);
     }
   } finally {
+    await trace.stop();
     await op.stop();
   }
   return out;
+}
+
+/** The figure's numbers for one size of one run. */
+function pointOf(p: RunPoint): Omit<MemoryPoint, "readySeconds"> & { readySeconds: number } {
+  const med = (xs: readonly number[]) => (xs.length ? median([...xs]) : NaN) / MiB;
+  const max = (xs: readonly number[]) => (xs.length ? Math.max(...xs) : NaN) / MiB;
+  const m = p.holdMetrics;
+  const first = m[0];
+  const last = m.at(-1);
+  const sweeps = first && last ? last.sweeps - first.sweeps : 0;
+  return {
+    networks: p.networks,
+    rssMiB: med(p.hold.map((x) => x.rss)),
+    rssPeakMiB: max(p.hold.map((x) => x.rss)),
+    rssRampPeakMiB: p.networks ? max(p.ramp.map((x) => x.rss)) : 0,
+    rssAnonMiB: med(p.hold.map((x) => x.rssAnon)),
+    rssFileMiB: med(p.hold.map((x) => x.rssFile)),
+    heapUsedMiB: med(m.map((x) => x.heapUsed)),
+    heapUsedPeakMiB: max(m.map((x) => x.heapUsed)),
+    heapTotalMiB: med(m.map((x) => x.heapTotal)),
+    externalMiB: med(m.map((x) => x.external)),
+    sweeps,
+    sweepSeconds: sweeps > 0 ? (last!.sweepSecondsSum - first!.sweepSecondsSum) / sweeps : NaN,
+    readySeconds: p.readySeconds,
+  };
 }
 
 /** Figure 5 for the sizes given (ascending), `runs` fresh operators per variant. */
@@ -242,13 +357,17 @@ export async function measureMemory(o: {
   runs: number;
   ec2RateScale: number;
   variants: readonly MemoryVariant[];
+  /** Seconds held at each size; default: room for three sweeps at the default interval (+10% jitter). */
+  holdSeconds?: number;
   progress?: (msg: string) => void;
 }): Promise<MemoryAtScale> {
+  const holdSeconds = o.holdSeconds ?? Math.ceil(3.3 * DEFAULT_SWEEP_SECONDS);
   const max = Math.max(...o.sizes);
   const variants: MemoryVariantResult[] = [];
   for (const v of o.variants) {
-    const runs: Awaited<ReturnType<typeof oneRun>>[] = [];
-    for (let r = 0; r < o.runs; r++) {
+    const runs: ReturnType<typeof pointOf>[][] = [];
+    const wanted = Math.min(o.runs, v.maxRuns ?? o.runs);
+    for (let r = 0; r < wanted; r++) {
       // A fresh world per run: the AWS sandbox's state and the Kubernetes store start empty each time.
       const { aws, vpc } = await startAws();
       const raw = rawEc2(aws.endpoint);
@@ -258,14 +377,14 @@ export async function measureMemory(o: {
       try {
         await kube.sandbox.writeKubeconfig(kubeconfigPath);
         const vpcs = [vpc, ...(await createVpcs(raw, max - 1))];
-        o.progress?.(`memory: ${v.name} run ${r + 1}/${o.runs}`);
-        runs.push(
-          await oneRun(kube, kubeconfigPath, aws.endpoint, vpcs, o.sizes, {
-            variant: v,
-            ec2RateScale: o.ec2RateScale,
-            runId: String(r),
-          }),
-        );
+        o.progress?.(`memory: ${v.name} run ${r + 1}/${wanted}`);
+        const points = await oneRun(kube, kubeconfigPath, aws.endpoint, vpcs, o.sizes, {
+          variant: v,
+          ec2RateScale: o.ec2RateScale,
+          runId: String(r),
+          holdSeconds,
+        });
+        runs.push(points.map(pointOf));
       } finally {
         await rm(dir, { recursive: true, force: true });
         raw.destroy();
@@ -275,29 +394,40 @@ export async function measureMemory(o: {
     }
     const points: MemoryPoint[] = runs[0]!.map((p, i) => {
       const at = runs.map((run) => run[i]!);
-      const m = (f: (s: Sample) => number) => median(at.map((x) => f(x.sample))) / MiB;
+      const m = (f: (x: MemoryPoint) => number) => median(at.map(f));
       return {
         networks: p.networks,
-        rssMiB: m((s) => s.rss),
-        rssAnonMiB: m((s) => s.rssAnon),
-        rssFileMiB: m((s) => s.rssFile),
-        heapUsedMiB: m((s) => s.heapUsed),
-        heapTotalMiB: m((s) => s.heapTotal),
-        externalMiB: m((s) => s.external),
-        readySeconds: median(at.map((x) => x.readySeconds)),
+        rssMiB: m((x) => x.rssMiB),
+        rssPeakMiB: m((x) => x.rssPeakMiB),
+        rssRampPeakMiB: m((x) => x.rssRampPeakMiB),
+        rssAnonMiB: m((x) => x.rssAnonMiB),
+        rssFileMiB: m((x) => x.rssFileMiB),
+        heapUsedMiB: m((x) => x.heapUsedMiB),
+        heapUsedPeakMiB: m((x) => x.heapUsedPeakMiB),
+        heapTotalMiB: m((x) => x.heapTotalMiB),
+        externalMiB: m((x) => x.externalMiB),
+        sweeps: m((x) => x.sweeps),
+        sweepSeconds: m((x) => x.sweepSeconds),
+        readySeconds: m((x) => x.readySeconds),
       };
     });
     const base = points[0]!;
     const hi = points.at(-1)!;
     variants.push({
       ...v,
-      runs: o.runs,
+      runs: wanted,
       points,
       rssPerNetworkKiB: ((hi.rssMiB - base.rssMiB) * 1024) / hi.networks,
       heapPerNetworkKiB: ((hi.heapUsedMiB - base.heapUsedMiB) * 1024) / hi.networks,
     });
   }
-  return { vpcs: "one per network", ec2RateScale: o.ec2RateScale, variants };
+  return {
+    vpcs: "one per network",
+    ec2RateScale: o.ec2RateScale,
+    holdSeconds,
+    sweepIntervalSeconds: DEFAULT_SWEEP_SECONDS,
+    variants,
+  };
 }
 
 /** The image's settings before the bundled runtime (docs/benchmarks.md, figure 5, 2026-12-03). */
@@ -317,6 +447,8 @@ export async function memoryVariants(): Promise<MemoryVariant[]> {
       nodeArgs: [],
       nodeOptions: FORMER_NODE_OPTIONS,
       env: {},
+      // The reference the issue started from: one run is enough to read the distance.
+      maxRuns: 1,
     },
     {
       name: "bundled runtime, image settings",

@@ -178,17 +178,19 @@ function renderEvents(e: EventRepairs): string {
 
 function renderMemory(m: MemoryAtScale): string {
   const parts = [
-    `5. Memory of the operator process (\`ecsnet run\` alone; ${m.vpcs}; --ec2-rate-scale ${m.ec2RateScale} to build the world fast)`,
+    `5. Memory of the operator process (\`ecsnet run\` alone; ${m.vpcs}; default ${fmt(m.sweepIntervalSeconds)} s drift sweep; held ${fmt(m.holdSeconds)} s at each size once all Ready; --ec2-rate-scale ${m.ec2RateScale} to build the world fast)`,
   ];
   for (const v of m.variants) {
     const rows = v.points.map((p) => [
       String(p.networks),
       `${fmt(p.rssMiB)} MiB`,
-      `${fmt(p.rssAnonMiB)} MiB`,
-      `${fmt(p.rssFileMiB)} MiB`,
-      `${fmt(p.heapUsedMiB)} MiB`,
+      `${fmt(p.rssPeakMiB)} MiB`,
+      p.networks ? `${fmt(p.rssRampPeakMiB)} MiB` : "-",
+      `${fmt(p.rssAnonMiB)} / ${fmt(p.rssFileMiB)} MiB`,
+      `${fmt(p.heapUsedMiB)} / ${fmt(p.heapUsedPeakMiB)} MiB`,
       `${fmt(p.heapTotalMiB)} MiB`,
       `${fmt(p.externalMiB)} MiB`,
+      `${fmt(p.sweeps, 0)} (${fmt(p.sweepSeconds)} s)`,
       p.networks ? `${fmt(p.readySeconds)} s` : "-",
     ]);
     parts.push(
@@ -198,7 +200,21 @@ function renderMemory(m: MemoryAtScale): string {
       })
         .map(([k, x]) => `${k}=${JSON.stringify(x)}`)
         .join(" ")}; medians of ${v.runs} run(s))`,
-      table([["networks", "RSS", "anon", "file", "heap used", "heap total", "external", "apply→all Ready"], ...rows]),
+      table([
+        [
+          "networks",
+          "RSS held",
+          "RSS peak held",
+          "RSS peak creating",
+          "anon / file",
+          "heap used / peak",
+          "heap total",
+          "external",
+          "sweeps held (each)",
+          "apply→all Ready",
+        ],
+        ...rows,
+      ]),
       `  per network from the empty operator: RSS ${fmt(v.rssPerNetworkKiB)} KiB, heap ${fmt(v.heapPerNetworkKiB)} KiB`,
     );
   }
