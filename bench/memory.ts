@@ -327,7 +327,7 @@ async function oneRun(
 }
 
 /** The figure's numbers for one size of one run. */
-function pointOf(p: RunPoint): Omit<MemoryPoint, "readySeconds"> & { readySeconds: number } {
+function pointOf(p: RunPoint): MemoryPoint {
   const med = (xs: readonly number[]) => (xs.length ? median([...xs]) : NaN) / MiB;
   const max = (xs: readonly number[]) => (xs.length ? Math.max(...xs) : NaN) / MiB;
   const m = p.holdMetrics;
@@ -365,7 +365,7 @@ export async function measureMemory(o: {
   const max = Math.max(...o.sizes);
   const variants: MemoryVariantResult[] = [];
   for (const v of o.variants) {
-    const runs: ReturnType<typeof pointOf>[][] = [];
+    const runs: MemoryPoint[][] = [];
     const wanted = Math.min(o.runs, v.maxRuns ?? o.runs);
     for (let r = 0; r < wanted; r++) {
       // A fresh world per run: the AWS sandbox's state and the Kubernetes store start empty each time.
@@ -392,24 +392,11 @@ export async function measureMemory(o: {
         await aws.close();
       }
     }
-    const points: MemoryPoint[] = runs[0]!.map((p, i) => {
+    // Every field is a number; each is its median over the runs (networks is the same in all of them).
+    const points = runs[0]!.map((_, i) => {
       const at = runs.map((run) => run[i]!);
-      const m = (f: (x: MemoryPoint) => number) => median(at.map(f));
-      return {
-        networks: p.networks,
-        rssMiB: m((x) => x.rssMiB),
-        rssPeakMiB: m((x) => x.rssPeakMiB),
-        rssRampPeakMiB: m((x) => x.rssRampPeakMiB),
-        rssAnonMiB: m((x) => x.rssAnonMiB),
-        rssFileMiB: m((x) => x.rssFileMiB),
-        heapUsedMiB: m((x) => x.heapUsedMiB),
-        heapUsedPeakMiB: m((x) => x.heapUsedPeakMiB),
-        heapTotalMiB: m((x) => x.heapTotalMiB),
-        externalMiB: m((x) => x.externalMiB),
-        sweeps: m((x) => x.sweeps),
-        sweepSeconds: m((x) => x.sweepSeconds),
-        readySeconds: m((x) => x.readySeconds),
-      };
+      const fields = Object.keys(at[0]!) as (keyof MemoryPoint)[];
+      return Object.fromEntries(fields.map((k) => [k, median(at.map((x) => x[k]))])) as unknown as MemoryPoint;
     });
     const base = points[0]!;
     const hi = points.at(-1)!;
