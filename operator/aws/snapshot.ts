@@ -184,7 +184,8 @@ export class ObserveSnapshot {
       vpcIds.length === 0
         ? []
         : await this.ec2.describeAddresses({ tagKey: TagKey.OwnerUid, allocationIds: [...givenAllocationIds] });
-    const parts = opts.onPart ? partsOf(networks, MAX_FILTER_VALUES) : [networks];
+    // No networks is one empty part: it makes no calls and leaves an empty snapshot.
+    const parts = opts.onPart && networks.length > 0 ? partsOf(networks, MAX_FILTER_VALUES) : [networks];
     let kept: Fast | undefined;
     for (const part of parts) {
       const read = await this.readPart(part, layout);
@@ -194,10 +195,6 @@ export class ObserveSnapshot {
       if (!opts.onPart) return;
       this.retain([...(kept?.vpcIds ?? []), ...(await opts.onPart(part))]);
       kept = this.fast;
-    }
-    if (parts.length === 0) {
-      this.layout = layout;
-      this.fast = { at, ...merge(undefined, undefined), addresses, givenAllocationIds };
     }
   }
 
