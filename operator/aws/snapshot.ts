@@ -20,6 +20,7 @@
  * per client.
  */
 import { createHash } from "node:crypto";
+import pMap from "p-map";
 import { TagKey } from "../api/group.js";
 import type { ObservedNetwork, ObservedSecurityGroupRule, OwnerRef, RouteTableInfo, Topology } from "../core/model.js";
 import { securityGroupName } from "../core/ownership.js";
@@ -37,6 +38,9 @@ import {
 import type { ObservedAddress, ObservedEndpoint, ObservedNatGateway } from "../core/model.js";
 import { observe } from "./observe.js";
 import { VPC_LAYOUT_TTL_MS, isVpcNotFound, resolveTopology, serviceCacheOf } from "./topology.js";
+
+/** VPCs whose DNS attributes are read at once (two requests each), well under the SDK's 50 sockets. */
+export const DNS_READ_CONCURRENCY = 8;
 
 /** One network the snapshot covers: what its observe selects by (as `ObserveScope`). */
 export interface SnapshotNetwork {
@@ -312,18 +316,23 @@ export class ObserveSnapshot {
     };
   }
 
-  /** Two DescribeVpcAttribute calls for each VPC whose attributes no live reconcile has reported yet. */
+  /**
+   * Two DescribeVpcAttribute calls for each VPC whose attributes no live reconcile has reported yet, for
+   * {@link DNS_READ_CONCURRENCY} VPCs at a time: a first sweep of 1,000 VPCs would otherwise open 2,000 requests
+   * at once, past the client's sockets and the EC2 limiter's burst, holding every pending request in memory.
+   */
   private async readMissingDns(vpcIds: readonly string[]): Promise<void> {
-    await Promise.all(
-      vpcIds
-        .filter((id) => !this.dns.has(id))
-        .map(async (vpcId) => {
-          const [support, hostnames] = await Promise.all([
-            this.ec2.describeVpcAttribute({ vpcId, attribute: "enableDnsSupport" }),
-            this.ec2.describeVpcAttribute({ vpcId, attribute: "enableDnsHostnames" }),
-          ]);
-          this.dns.set(vpcId, { support, hostnames });
-        }),
+    const missing = vpcIds.filter((id) => !this.dns.has(id));
+    await pMap(
+      missing,
+      async (vpcId) => {
+        const [support, hostnames] = await Promise.all([
+          this.ec2.describeVpcAttribute({ vpcId, attribute: "enableDnsSupport" }),
+          this.ec2.describeVpcAttribute({ vpcId, attribute: "enableDnsHostnames" }),
+        ]);
+        this.dns.set(vpcId, { support, hostnames });
+      },
+      { concurrency: DNS_READ_CONCURRENCY },
     );
   }
 }

@@ -13,9 +13,14 @@ import {
   DeleteVpcEndpointsCommand,
 } from "@aws-sdk/client-ec2";
 import { TagKey } from "../../../operator/api/group.js";
-import { MAX_FILTER_VALUES } from "../../../operator/aws/ec2-port.js";
+import { MAX_FILTER_VALUES, type Ec2Port } from "../../../operator/aws/ec2-port.js";
 import { observe } from "../../../operator/aws/observe.js";
-import { ObserveSnapshot, fingerprint, type SnapshotNetwork } from "../../../operator/aws/snapshot.js";
+import {
+  DNS_READ_CONCURRENCY,
+  ObserveSnapshot,
+  fingerprint,
+  type SnapshotNetwork,
+} from "../../../operator/aws/snapshot.js";
 import { resolveTopology } from "../../../operator/aws/topology.js";
 import type { NetworkManifest } from "../../../operator/cli/manifest.js";
 import { reconcileNetwork } from "../../../operator/controllers/reconcile-network.js";
@@ -278,6 +283,40 @@ describe(`ObserveSnapshot: calls per refresh do not grow with the VPCs ${NEEDS_A
       expect(ids.filter((id) => snapshot.covers(id)).sort()).toEqual(sorted.filter((_, i) => i % 200 === 0));
     },
     300_000,
+  );
+
+  itWithAdmin()(
+    `DNS attributes are read for at most ${DNS_READ_CONCURRENCY} VPCs at a time, each VPC once`,
+    async () => {
+      // A first sweep of 1,000 VPCs once opened 2,000 requests at once; sockets were reset under load.
+      const ids = Array.from(
+        { length: 5 * DNS_READ_CONCURRENCY },
+        () => w.target.sandbox!.admin.seed("two-az-vpc").vpcId,
+      );
+      let inFlight = 0;
+      let most = 0;
+      const asked: string[] = [];
+      const port: Ec2Port = {
+        ...w.ec2,
+        describeVpcAttribute: async (i) => {
+          asked.push(i.vpcId);
+          most = Math.max(most, ++inFlight);
+          try {
+            return await w.ec2.describeVpcAttribute(i);
+          } finally {
+            inFlight--;
+          }
+        },
+      };
+      const snapshot = new ObserveSnapshot(port);
+      const networks = ids.map((vpcId, i) => ({ owner: owner(i), vpcId }));
+      await snapshot.refresh(networks);
+      expect(most).toBe(2 * DNS_READ_CONCURRENCY);
+      expect(asked.length).toBe(2 * ids.length);
+      expect(new Set(asked)).toEqual(new Set(ids));
+      await snapshot.refresh(networks);
+      expect(asked.length).toBe(2 * ids.length);
+    },
   );
 
   itWithAdmin()("DNS attributes a live reconcile reported are not read again by the snapshot", async () => {
