@@ -27,7 +27,7 @@ import { accountSource, awsAccountReconciler, type NamespaceObject } from "../co
 import { ContributionStore, ecrAccessReconciler } from "../controllers/ecr-access.js";
 import { networkReconciler } from "../controllers/private-ecs-network.js";
 import { accountFor } from "../controllers/reconcile-network.js";
-import { SweepCoordinator, sweepResult, type SweepTarget } from "../controllers/sweep.js";
+import { SweepCoordinator, sweepMetrics, type SweepTarget } from "../controllers/sweep.js";
 import { validateSpec } from "../api/validate.js";
 import { KubeClient, loadKubeConfig, type KubeConfigSource, type KubeObject } from "../kube/client.js";
 import { EventRecorder } from "../kube/events.js";
@@ -237,12 +237,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     enqueue: (k) => networkController.enqueue(k),
     active: () => networkController.running,
     logger: o.logger.child({ component: "sweep" }),
-    onSweep: (report, seconds) => {
-      metrics.driftSweepsTotal.labels({ result: sweepResult(report) }).inc();
-      metrics.driftSweepDuration.observe(seconds);
-    },
+    onSweep: sweepMetrics(metrics),
   });
-  for (const result of ["ok", "partial", "failed"] as const) metrics.driftSweepsTotal.labels({ result }).inc(0);
   const networkController: Controller = new Controller({
     name: "privateecsnetwork",
     concurrency: o.concurrency,

@@ -14,6 +14,7 @@
  * reconcile the informer's initial list already queued.
  */
 import type { Ec2Port } from "../aws/ec2-port.js";
+import type { Metrics } from "../observability/metrics.js";
 import { fingerprint, type ObserveSnapshot, type Slice, type SnapshotNetwork } from "../aws/snapshot.js";
 
 /** One network the sweep looks at, with the snapshot of its EC2 client (the caller keeps one per client). */
@@ -77,6 +78,20 @@ export interface SweepOptions {
 export function sweepResult(r: SweepReport): "ok" | "partial" | "failed" {
   if (r.failed === 0) return "ok";
   return r.failed === r.snapshots ? "failed" : "partial";
+}
+
+/**
+ * The `onSweep` that counts each sweep in `ecsnet_drift_sweeps_total{result}` and times it in
+ * `ecsnet_drift_sweep_duration_seconds`. Every result starts at 0, so an alert on `failed` has a series to rate.
+ */
+export function sweepMetrics(
+  metrics: Pick<Metrics, "driftSweepsTotal" | "driftSweepDuration">,
+): NonNullable<SweepOptions["onSweep"]> {
+  for (const result of ["ok", "partial", "failed"] as const) metrics.driftSweepsTotal.labels({ result }).inc(0);
+  return (report, seconds) => {
+    metrics.driftSweepsTotal.labels({ result: sweepResult(report) }).inc();
+    metrics.driftSweepDuration.observe(seconds);
+  };
 }
 
 /** Fraction of the interval a sweep may start early or late, so replicas and restarts do not sweep in step. */

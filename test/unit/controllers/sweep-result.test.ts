@@ -3,7 +3,7 @@
  * shared observes fail (an alert on `result="failed"` is how a person learns drift is no longer being found).
  */
 import { describe, expect, it } from "@jest/globals";
-import { SweepCoordinator, sweepResult, type SweepTarget } from "../../../operator/controllers/sweep.js";
+import { SweepCoordinator, sweepMetrics, sweepResult, type SweepTarget } from "../../../operator/controllers/sweep.js";
 import type { ObserveSnapshot } from "../../../operator/aws/snapshot.js";
 import { createMetrics } from "../../../operator/observability/metrics.js";
 
@@ -38,16 +38,14 @@ describe("sweepResult", () => {
       enqueue: () => undefined,
       active: () => leading,
       logger: quiet,
-      onSweep: (r, seconds) => {
-        metrics.driftSweepsTotal.labels({ result: sweepResult(r) }).inc();
-        metrics.driftSweepDuration.observe(seconds);
-      },
+      onSweep: sweepMetrics(metrics),
     });
     expect(await sweep.sweep()).toMatchObject({ snapshots: 1, networks: 2, failed: 1 });
     leading = false;
     await sweep.sweep();
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/^ecsnet_drift_sweeps_total\{result="failed"\} 1$/m);
+    expect(text).toMatch(/^ecsnet_drift_sweeps_total\{result="ok"\} 0$/m);
     expect(text).toMatch(/^ecsnet_drift_sweep_duration_seconds_count 1$/m);
   });
 });
