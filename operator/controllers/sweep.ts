@@ -156,7 +156,7 @@ export class SweepCoordinator implements SweepHooks {
     let failed = 0;
     await Promise.all(
       [...bySnapshot].map(async ([snapshot, group]) => {
-        // Each part of at most 200 VPCs is compared as soon as it is read; only the enqueued networks' VPCs
+        // Each part of at most SWEEP_PART_VPCS (100) VPCs is compared as soon as it is read; only the enqueued networks' VPCs
         // stay in the snapshot, for their reconciles to read.
         const compare = async (part: readonly SweepTarget[]): Promise<string[]> => {
           const keep: string[] = [];

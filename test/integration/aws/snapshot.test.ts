@@ -18,6 +18,7 @@ import { observe } from "../../../operator/aws/observe.js";
 import {
   DNS_READ_CONCURRENCY,
   ObserveSnapshot,
+  SWEEP_PART_VPCS,
   fingerprint,
   type SnapshotNetwork,
 } from "../../../operator/aws/snapshot.js";
@@ -214,7 +215,7 @@ describe(`ObserveSnapshot: calls per refresh do not grow with the VPCs ${NEEDS_A
   const owner = (i: number) => ({ namespace: "calls", name: `n${i}`, uid: `00000000-calls-${i}` });
 
   itWithAdmin()(
-    "6 calls per sweep for 1, 100 and 1,000 VPCs, +1 per extra chunk of 200 VPC ids; the layout 3 more when due",
+    "6 calls per refresh for 1, 100 and 1,000 VPCs, +1 per extra chunk of 200 VPC ids, the layout 3 more when due; a sweep one of each per part",
     async () => {
       const ids: string[] = [];
       for (let i = 0; i < 1000; i++) ids.push(w.target.sandbox!.admin.seed("two-az-vpc").vpcId);
@@ -262,8 +263,9 @@ describe(`ObserveSnapshot: calls per refresh do not grow with the VPCs ${NEEDS_A
       expect(costs[100]!.steady).toBeLessThanOrEqual(16);
       expect(costs[100]!.steady).toBe(costs[1]!.steady + (tablePages(100) - 1));
 
-      // Read in parts, as the sweep does: the same calls, parts of at most 200 VPCs each compared while the
-      // snapshot covers it, and afterwards only the VPCs the parts kept are left in the snapshot.
+      // Read in parts, as the sweep does: parts of at most SWEEP_PART_VPCS, each compared while the snapshot
+      // covers it, each part one call of each filtered type (its route tables paged as above), addresses once;
+      // afterwards only the VPCs the parts kept are left in the snapshot.
       const all = ids.map((vpcId, i) => ({ owner: owner(i), vpcId }));
       const snapshot = new ObserveSnapshot(w.ec2);
       await snapshot.refresh(all);
@@ -277,10 +279,20 @@ describe(`ObserveSnapshot: calls per refresh do not grow with the VPCs ${NEEDS_A
           },
         }),
       );
-      expect(parted).toEqual(costs[1000]!.byOp);
-      expect(parts).toEqual([200, 200, 200, 200, 200]);
+      const partCount = 1000 / SWEEP_PART_VPCS;
+      expect(parts).toEqual(Array.from({ length: partCount }, () => SWEEP_PART_VPCS));
+      expect(parted).toEqual({
+        DescribeSecurityGroups: partCount,
+        DescribeSecurityGroupRules: partCount,
+        DescribeVpcEndpoints: partCount,
+        DescribeNatGateways: partCount,
+        DescribeRouteTables: partCount * tablePages(SWEEP_PART_VPCS),
+        DescribeAddresses: 1,
+      });
       const sorted = [...ids].sort();
-      expect(ids.filter((id) => snapshot.covers(id)).sort()).toEqual(sorted.filter((_, i) => i % 200 === 0));
+      expect(ids.filter((id) => snapshot.covers(id)).sort()).toEqual(
+        sorted.filter((_, i) => i % SWEEP_PART_VPCS === 0),
+      );
     },
     300_000,
   );
