@@ -31,7 +31,7 @@ ENV NODE_ENV=production
 # Runtime settings for memory, each measured by `npm run bench -- --only memory` (docs/benchmarks.md, figure 5):
 # - V8's heap sized for the operator rather than from the node's RAM (on a large node V8 lets the young generation
 #   grow to 64 MiB and collects the old one lazily): 1 MiB semi-spaces, old generation capped at 192 MiB (well
-#   above the ~60 MiB heap of 1,000 networks); one V8 worker thread instead of one per core.
+#   above the ~40 MiB heap of 1,000 networks); one V8 worker thread instead of one per core.
 # - glibc's malloc: two arenas instead of 8 per core, and blocks from 16 KiB up mmap'd, so the memory V8's compilers
 #   and parsers borrow goes back to the system when freed instead of staying in glibc's heap.
 # Override NODE_OPTIONS / MALLOC_* in the Deployment to resize; the ENTRYPOINT's V8 flags are below.
