@@ -74,8 +74,11 @@ export interface SweepOptions {
   readonly rand?: () => number;
 }
 
+/** The values of `ecsnet_drift_sweeps_total`'s result label. */
+const SWEEP_RESULTS = ["ok", "partial", "failed"] as const;
+
 /** `ecsnet_drift_sweeps_total`'s result label of a sweep. */
-export function sweepResult(r: SweepReport): "ok" | "partial" | "failed" {
+export function sweepResult(r: SweepReport): (typeof SWEEP_RESULTS)[number] {
   if (r.failed === 0) return "ok";
   return r.failed === r.snapshots ? "failed" : "partial";
 }
@@ -87,7 +90,7 @@ export function sweepResult(r: SweepReport): "ok" | "partial" | "failed" {
 export function sweepMetrics(
   metrics: Pick<Metrics, "driftSweepsTotal" | "driftSweepDuration">,
 ): NonNullable<SweepOptions["onSweep"]> {
-  for (const result of ["ok", "partial", "failed"] as const) metrics.driftSweepsTotal.labels({ result }).inc(0);
+  for (const result of SWEEP_RESULTS) metrics.driftSweepsTotal.labels({ result }).inc(0);
   return (report, seconds) => {
     metrics.driftSweepsTotal.labels({ result: sweepResult(report) }).inc();
     metrics.driftSweepDuration.observe(seconds);
@@ -156,8 +159,8 @@ export class SweepCoordinator implements SweepHooks {
     let failed = 0;
     await Promise.all(
       [...bySnapshot].map(async ([snapshot, group]) => {
-        // Each part of at most SWEEP_PART_VPCS (100) VPCs is compared as soon as it is read; only the enqueued networks' VPCs
-        // stay in the snapshot, for their reconciles to read.
+        // Each part (at most SWEEP_PART_VPCS VPCs) is compared as soon as it is read; only the enqueued networks'
+        // VPCs stay in the snapshot, for their reconciles to read.
         const compare = async (part: readonly SweepTarget[]): Promise<string[]> => {
           const keep: string[] = [];
           for (const t of part) {
